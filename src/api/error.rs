@@ -1,0 +1,263 @@
+//! `ApiError`: the one error type of the API layer, carrying MediaWiki's
+//! stable error code, its message (key, parameters and English text) and
+//! extra data. Lower layers' errors are mapped into it here, once; the
+//! envelope (`response.rs`) renders it in whatever `errorformat` and
+//! `formatversion` the client asked for.
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value};
+
+use super::message::Message;
+use crate::auth::AuthError;
+use crate::storage::StorageError;
+
+/// A usage or internal error, as MediaWiki reports it.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: String,
+    // Boxed to keep `Result<_, ApiError>` small on the happy path.
+    pub message: Box<Message>,
+    /// Extra members beside `code` and `info` (`details`, `filekey`, ...).
+    pub data: Box<Map<String, Value>>,
+    pub status: StatusCode,
+    /// Internal errors get no documentation reference.
+    pub internal: bool,
+    /// Path of the module that raised it (`upload`, `query+tokens`); `main`
+    /// when unset. Shown by the non-bc error formats.
+    pub module: Option<String>,
+}
+
+impl ApiError {
+    /// An error with code, message key, parameters and English text.
+    pub fn new(code: &str, message: Message) -> ApiError {
+        ApiError {
+            code: code.to_owned(),
+            message: Box::new(message),
+            data: Box::default(),
+            status: StatusCode::OK,
+            internal: false,
+            module: None,
+        }
+    }
+
+    /// Adds an extra member to the error object.
+    pub fn with_data(mut self, key: &str, value: impl Into<Value>) -> ApiError {
+        self.data.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Attributes the error to a module, unless already attributed.
+    pub fn in_module(mut self, path: &str) -> ApiError {
+        self.module.get_or_insert_with(|| path.to_owned());
+        self
+    }
+
+    pub fn with_status(mut self, status: StatusCode) -> ApiError {
+        self.status = status;
+        self
+    }
+
+    /// `The "token" parameter must be set.`
+    pub fn missing_param(name: &str) -> ApiError {
+        ApiError::new(
+            "missingparam",
+            Message::new(
+                "apierror-missingparam",
+                vec![name.into()],
+                format!("The <var>{name}</var> parameter must be set."),
+            ),
+        )
+    }
+
+    /// `Unrecognized value for parameter "action": tokens.`
+    pub fn bad_value(name: &str, value: &str) -> ApiError {
+        ApiError::new(
+            "badvalue",
+            Message::new(
+                "paramvalidator-badvalue-enumnotmulti",
+                vec![name.into(), value.into()],
+                format!("Unrecognized value for parameter <var>{name}</var>: {value}."),
+            ),
+        )
+    }
+
+    /// `Invalid value "x" for integer parameter "offset".`
+    pub fn bad_integer(name: &str, value: &str) -> ApiError {
+        ApiError::new(
+            "badinteger",
+            Message::new(
+                "paramvalidator-badinteger",
+                vec![name.into(), value.into()],
+                format!("Invalid value \"{value}\" for integer parameter <var>{name}</var>."),
+            ),
+        )
+    }
+
+    /// `The "login" module requires a POST request.`
+    pub fn must_be_posted(module: &str) -> ApiError {
+        ApiError::new(
+            "mustbeposted",
+            Message::new(
+                "apierror-mustbeposted",
+                vec![module.into()],
+                format!("The <kbd>{module}</kbd> module requires a POST request."),
+            ),
+        )
+    }
+
+    /// Parameters that must travel in the body were in the query string.
+    pub fn must_post_params(names: &[&str]) -> ApiError {
+        let list = names.join(", ");
+        let text = if names.len() == 1 {
+            format!(
+                "The following parameter was found in the query string, but must be in the POST body: {list}."
+            )
+        } else {
+            format!(
+                "The following parameters were found in the query string, but must be in the POST body: {list}."
+            )
+        };
+        ApiError::new(
+            "mustpostparams",
+            Message::new(
+                "apierror-mustpostparams",
+                vec![list.into(), names.len().into()],
+                text,
+            ),
+        )
+    }
+
+    pub fn bad_token() -> ApiError {
+        ApiError::new(
+            "badtoken",
+            Message::new("apierror-badtoken", vec![], "Invalid CSRF token.".into()),
+        )
+    }
+
+    /// A request method the API does not serve (answered with HTTP 405).
+    pub fn invalid_method() -> ApiError {
+        ApiError::new(
+            "invalidmethod",
+            Message::new(
+                "apierror-invalidmethod",
+                vec![],
+                "Invalid HTTP method. Consider using GET or POST.".into(),
+            ),
+        )
+        .with_status(StatusCode::METHOD_NOT_ALLOWED)
+    }
+
+    pub fn write_api_denied() -> ApiError {
+        ApiError::new(
+            "writeapidenied",
+            Message::new(
+                "apierror-writeapidenied",
+                vec![],
+                "You're not allowed to edit this wiki through the API.".into(),
+            ),
+        )
+    }
+
+    pub fn read_api_denied() -> ApiError {
+        ApiError::new(
+            "readapidenied",
+            Message::new(
+                "apierror-readapidenied",
+                vec![],
+                "You need read permission to use this module.".into(),
+            ),
+        )
+    }
+
+    /// A file-upload parameter that arrived as an ordinary form field.
+    pub fn not_an_upload(name: &str) -> ApiError {
+        ApiError::new(
+            "badupload",
+            Message::new(
+                "apierror-badupload",
+                vec![name.into()],
+                format!(
+                    "File upload parameter <var>{name}</var> is not a file upload; be sure to use \
+                     <code>multipart/form-data</code> for your POST and include a filename in the \
+                     <code>Content-Disposition</code> header."
+                ),
+            ),
+        )
+    }
+
+    /// A request body that could not be read or parsed.
+    pub fn bad_body(detail: &str) -> ApiError {
+        ApiError::new(
+            "badrequest",
+            Message::new(
+                "apierror-badrequest",
+                vec![detail.into()],
+                format!("The request body could not be read: {detail}."),
+            ),
+        )
+    }
+
+    /// The body is larger than the server accepts.
+    pub fn body_too_large(limit: u64) -> ApiError {
+        ApiError::new(
+            "badupload_formsize",
+            Message::new(
+                "apierror-badupload-formsize",
+                vec![limit.into()],
+                format!("The request body exceeds the server's maximum of {limit} bytes."),
+            ),
+        )
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    }
+
+    /// A file larger than `max_upload_size`, refused while it streams in.
+    pub fn file_too_large() -> ApiError {
+        ApiError::new(
+            "file-too-large",
+            Message::new(
+                "file-too-large",
+                vec![],
+                "The file you submitted was too large.".into(),
+            ),
+        )
+    }
+
+    /// Anything unexpected: logged with the request id, reported as
+    /// MediaWiki reports an uncaught exception.
+    pub fn internal(class: &str) -> ApiError {
+        ApiError {
+            code: format!("internal_api_error_{class}"),
+            message: Box::new(Message::new(
+                "apierror-exceptioncaught",
+                vec![class.into()],
+                format!("Caught exception of type {class}"),
+            )),
+            data: Box::new(Map::from_iter([(
+                "errorclass".to_owned(),
+                Value::from(class),
+            )])),
+            status: StatusCode::OK,
+            internal: true,
+            module: None,
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(err: StorageError) -> ApiError {
+        tracing::error!(error = %err, "storage failure");
+        ApiError::internal("DBQueryError")
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> ApiError {
+        match err {
+            AuthError::Storage(storage) => storage.into(),
+            other => {
+                tracing::error!(error = %other, "account failure");
+                ApiError::internal("MWException")
+            }
+        }
+    }
+}

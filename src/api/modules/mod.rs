@@ -1,0 +1,239 @@
+//! The API's modules. Each declares a static `ModuleSpec` (name, path,
+//! prefix, parameters, whether it writes or must be POSTed) and is run in
+//! two steps: its parameters are parsed first, so that every parameter
+//! error comes before token and permission checks, as in MediaWiki.
+
+pub mod auth;
+pub mod paraminfo;
+pub mod query;
+pub mod siteinfo;
+
+use super::params::{ParamSpec, ParamType};
+use super::request::RawParams;
+use super::{ApiError, Ctx, ParamReader};
+
+/// What the API knows about a module.
+#[derive(Debug)]
+pub struct ModuleSpec {
+    pub name: &'static str,
+    /// `login`, `query+tokens`, ...
+    pub path: &'static str,
+    /// `action`, `meta`, `format`, ... (`main` for the main module)
+    pub group: &'static str,
+    /// MediaWiki's class name, which paraminfo reports and clients ignore.
+    pub class: &'static str,
+    pub prefix: &'static str,
+    pub params: &'static [ParamSpec],
+    pub must_post: bool,
+    pub write: bool,
+    pub read_rights: bool,
+    pub help_url: Option<&'static str>,
+}
+
+impl ModuleSpec {
+    /// The token parameter, for modules that need one.
+    pub fn token_param(&self) -> Option<&'static ParamSpec> {
+        self.params.iter().find(|p| p.token_type.is_some())
+    }
+}
+
+/// The values of `action`.
+pub const ACTIONS: &[&str] = &[
+    "clientlogin",
+    "help",
+    "login",
+    "logout",
+    "paraminfo",
+    "query",
+];
+/// The values of `format`.
+pub const FORMATS: &[&str] = &["json", "jsonfm", "none"];
+
+pub static MAIN: ModuleSpec = ModuleSpec {
+    name: "main",
+    path: "main",
+    group: "main",
+    class: "ApiMain",
+    prefix: "",
+    params: &[
+        ParamSpec::new("action", ParamType::Submodule(ACTIONS, "")).default("help"),
+        ParamSpec::new("format", ParamType::Submodule(FORMATS, "")).default("jsonfm"),
+        ParamSpec::new(
+            "maxlag",
+            ParamType::Integer {
+                min: None,
+                max: None,
+            },
+        ),
+        ParamSpec::new(
+            "smaxage",
+            ParamType::Integer {
+                min: Some(0),
+                max: None,
+            },
+        )
+        .default("0"),
+        ParamSpec::new(
+            "maxage",
+            ParamType::Integer {
+                min: Some(0),
+                max: None,
+            },
+        )
+        .default("0"),
+        ParamSpec::new("assert", ParamType::Enum(&["anon", "bot", "user"])),
+        ParamSpec::new("assertuser", ParamType::User),
+        ParamSpec::string("requestid"),
+        ParamSpec::flag("servedby"),
+        ParamSpec::flag("curtimestamp"),
+        ParamSpec::flag("responselanginfo"),
+        ParamSpec::string("origin"),
+        ParamSpec::string("uselang").default("user"),
+        ParamSpec::string("variant"),
+        ParamSpec::new(
+            "errorformat",
+            ParamType::Enum(super::response::ErrorFormat::NAMES),
+        )
+        .default("bc"),
+        ParamSpec::string("errorlang").default("uselang"),
+        ParamSpec::flag("errorsuselocal"),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: false,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Main_page"),
+};
+
+/// The JSON printer's own parameters.
+pub static JSON_FORMAT: ModuleSpec = ModuleSpec {
+    name: "json",
+    path: "json",
+    group: "format",
+    class: "ApiFormatJson",
+    prefix: "",
+    params: &[
+        ParamSpec::string("callback"),
+        ParamSpec::flag("utf8"),
+        ParamSpec::flag("ascii"),
+        ParamSpec::new("formatversion", ParamType::Enum(&["1", "2", "latest"])).default("1"),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: false,
+    help_url: None,
+};
+
+pub static HELP: ModuleSpec = ModuleSpec {
+    name: "help",
+    path: "help",
+    group: "action",
+    class: "ApiHelp",
+    prefix: "",
+    params: &[],
+    must_post: false,
+    write: false,
+    read_rights: false,
+    help_url: None,
+};
+
+/// Every module, for `action=paraminfo`.
+pub fn all_modules() -> [&'static ModuleSpec; 12] {
+    [
+        &MAIN,
+        &JSON_FORMAT,
+        &JSON_FORMAT_JSONFM,
+        &HELP,
+        &auth::LOGIN,
+        &auth::CLIENTLOGIN,
+        &auth::LOGOUT,
+        &paraminfo::PARAMINFO,
+        &query::QUERY,
+        &query::TOKENS,
+        &query::USERINFO,
+        &siteinfo::SITEINFO,
+    ]
+}
+
+/// `jsonfm` shares the JSON printer's parameters.
+pub static JSON_FORMAT_JSONFM: ModuleSpec = ModuleSpec {
+    name: "jsonfm",
+    path: "jsonfm",
+    class: "ApiFormatJson",
+    ..JSON_FORMAT
+};
+
+/// An action whose parameters have been parsed, ready to run.
+pub enum Parsed {
+    Help,
+    Login(auth::LoginParams),
+    ClientLogin(auth::ClientLoginParams),
+    Logout,
+    Query(query::QueryParams),
+    ParamInfo(paraminfo::ParamInfoParams),
+}
+
+/// The spec of an action by name.
+pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
+    Some(match action {
+        "help" => &HELP,
+        "login" => &auth::LOGIN,
+        "clientlogin" => &auth::CLIENTLOGIN,
+        "logout" => &auth::LOGOUT,
+        "query" => &query::QUERY,
+        "paraminfo" => &paraminfo::PARAMINFO,
+        _ => return None,
+    })
+}
+
+/// Parses the parameters of `spec`'s module.
+pub fn parse(
+    spec: &'static ModuleSpec,
+    raw: &mut RawParams,
+    ctx: &mut Ctx<'_>,
+) -> Result<Parsed, ApiError> {
+    let high_limits = ctx.identity.has_right("apihighlimits");
+    if spec.path == query::QUERY.path {
+        // Query reads its submodules' parameters too, each with its prefix.
+        let params = query::QueryParams::parse(raw, &mut ctx.output, high_limits)?;
+        return Ok(Parsed::Query(params));
+    }
+    let mut reader = ParamReader::new(raw, &mut ctx.output, spec.prefix, spec.path, high_limits);
+    Ok(match spec.path {
+        "login" => Parsed::Login(auth::LoginParams::parse(&mut reader)?),
+        "clientlogin" => Parsed::ClientLogin(auth::ClientLoginParams::parse(&mut reader)?),
+        "logout" => Parsed::Logout,
+        "paraminfo" => Parsed::ParamInfo(paraminfo::ParamInfoParams::parse(&mut reader)?),
+        _ => Parsed::Help,
+    })
+}
+
+impl Parsed {
+    pub async fn execute(self, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
+        match self {
+            Parsed::Help => {
+                help(ctx);
+                Ok(())
+            }
+            Parsed::Login(params) => auth::login(params, ctx).await,
+            Parsed::ClientLogin(params) => auth::client_login(params, ctx).await,
+            Parsed::Logout => auth::logout(ctx),
+            Parsed::Query(params) => query::execute(params, ctx).await,
+            Parsed::ParamInfo(params) => paraminfo::execute(params, ctx),
+        }
+    }
+}
+
+/// `action=help`: a short pointer to the documentation, in place of
+/// MediaWiki's generated help pages.
+fn help(ctx: &mut Ctx<'_>) {
+    let text = format!(
+        "<p>This is the MediaWiki-compatible action API of wikiupload ({}). Modules: {}. \
+         Use <code>action=paraminfo</code> for their parameters.</p>",
+        ctx.app.sitename,
+        ACTIONS.join(", ")
+    );
+    let mut help = serde_json::Map::new();
+    help.insert("mime".into(), "text/html".into());
+    help.insert(ctx.output.content_key("help").into(), text.into());
+    ctx.output.add("help", serde_json::Value::Object(help));
+}

@@ -1,0 +1,319 @@
+//! `action=query` with its meta modules `tokens` and `userinfo` (and
+//! `siteinfo`, in its own file).
+
+use serde_json::{Map, Value};
+
+use super::{ModuleSpec, siteinfo};
+use crate::api::request::RawParams;
+use crate::api::{
+    ApiError, Ctx, Message, Output, ParamReader, ParamSpec, ParamType, iso_timestamp,
+};
+use crate::auth::TokenType;
+
+/// Meta modules available under `meta=`.
+pub const META_MODULES: &[&str] = &["siteinfo", "tokens", "userinfo"];
+
+pub static QUERY: ModuleSpec = ModuleSpec {
+    name: "query",
+    path: "query",
+    group: "action",
+    class: "ApiQuery",
+    prefix: "",
+    params: &[
+        ParamSpec::new("prop", ParamType::Submodule(&[], "query+")).multi(),
+        ParamSpec::new("list", ParamType::Submodule(&[], "query+")).multi(),
+        ParamSpec::new("meta", ParamType::Submodule(META_MODULES, "query+")).multi(),
+        ParamSpec::flag("indexpageids"),
+        ParamSpec::flag("export"),
+        ParamSpec::flag("exportnowrap"),
+        ParamSpec::flag("iwurl"),
+        ParamSpec::string("continue"),
+        ParamSpec::flag("rawcontinue"),
+        ParamSpec::string("titles").multi(),
+        ParamSpec::new(
+            "pageids",
+            ParamType::Integer {
+                min: None,
+                max: None,
+            },
+        )
+        .multi(),
+        ParamSpec::new(
+            "revids",
+            ParamType::Integer {
+                min: None,
+                max: None,
+            },
+        )
+        .multi(),
+        ParamSpec::flag("redirects"),
+        ParamSpec::flag("converttitles"),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: true,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Query"),
+};
+
+const TOKEN_TYPES: &[&str] = &[
+    "createaccount",
+    "csrf",
+    "login",
+    "patrol",
+    "rollback",
+    "userrights",
+    "watch",
+];
+
+pub static TOKENS: ModuleSpec = ModuleSpec {
+    name: "tokens",
+    path: "query+tokens",
+    group: "meta",
+    class: "ApiQueryTokens",
+    prefix: "",
+    params: &[ParamSpec::new("type", ParamType::Enum(TOKEN_TYPES))
+        .multi()
+        .all_values()
+        .default("csrf")],
+    must_post: false,
+    write: false,
+    read_rights: false,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Tokens"),
+};
+
+const USERINFO_PROPS: &[&str] = &[
+    "acceptlang",
+    "blockinfo",
+    "cancreateaccount",
+    "centralids",
+    "changeablegroups",
+    "editcount",
+    "email",
+    "groupmemberships",
+    "groups",
+    "hasmsg",
+    "implicitgroups",
+    "latestcontrib",
+    "options",
+    "ratelimits",
+    "realname",
+    "registrationdate",
+    "rights",
+    "theoneratelimit",
+    "unreadcount",
+];
+
+pub static USERINFO: ModuleSpec = ModuleSpec {
+    name: "userinfo",
+    path: "query+userinfo",
+    group: "meta",
+    class: "ApiQueryUserInfo",
+    prefix: "ui",
+    params: &[
+        ParamSpec::new("prop", ParamType::Enum(USERINFO_PROPS)).multi(),
+        ParamSpec::string("attachedwiki"),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: true,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Userinfo"),
+};
+
+/// Parsed parameters of query: the meta modules asked for, in the order
+/// they were asked for (which is the order of their output).
+pub struct QueryParams {
+    meta: Vec<Meta>,
+}
+
+enum Meta {
+    Tokens(Vec<&'static str>),
+    Userinfo(Vec<&'static str>),
+    Siteinfo(siteinfo::SiteinfoParams),
+}
+
+impl QueryParams {
+    pub fn parse(
+        raw: &mut RawParams,
+        output: &mut Output,
+        high_limits: bool,
+    ) -> Result<QueryParams, ApiError> {
+        let p = &QUERY.params;
+        let mut reader = ParamReader::new(raw, output, QUERY.prefix, QUERY.path, high_limits);
+        // No prop or list modules exist yet: every value is unrecognized.
+        reader.choices(&p[0])?;
+        reader.choices(&p[1])?;
+        let meta = reader.choices(&p[2])?;
+        for flag in [&p[3], &p[4], &p[5], &p[6], &p[8], &p[12], &p[13]] {
+            reader.flag(flag)?;
+        }
+        reader.string(&p[7])?;
+        reader.strings(&p[9])?;
+        reader.strings(&p[10])?;
+        reader.strings(&p[11])?;
+
+        let mut parsed = Vec::new();
+        for module in meta {
+            let spec = match module {
+                "tokens" => &TOKENS,
+                "userinfo" => &USERINFO,
+                _ => &siteinfo::SITEINFO,
+            };
+            let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
+            let parse = |reader: &mut ParamReader<'_>| -> Result<Meta, ApiError> {
+                Ok(match module {
+                    "tokens" => Meta::Tokens(reader.choices(&TOKENS.params[0])?),
+                    "userinfo" => {
+                        let props = reader.choices(&USERINFO.params[0])?;
+                        reader.string(&USERINFO.params[1])?;
+                        Meta::Userinfo(props)
+                    }
+                    _ => Meta::Siteinfo(siteinfo::SiteinfoParams::parse(reader)?),
+                })
+            };
+            parsed.push(parse(&mut reader).map_err(|e| e.in_module(spec.path))?);
+        }
+        Ok(QueryParams { meta: parsed })
+    }
+}
+
+pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
+    let mut query = Map::new();
+    for meta in params.meta {
+        match meta {
+            Meta::Siteinfo(params) => {
+                let site = siteinfo::execute(params, ctx)
+                    .await
+                    .map_err(|e| e.in_module(siteinfo::SITEINFO.path))?;
+                query.extend(site);
+            }
+            Meta::Userinfo(props) => {
+                query.insert("userinfo".into(), userinfo(&props, ctx));
+            }
+            Meta::Tokens(types) => {
+                query.insert("tokens".into(), tokens(&types, ctx));
+            }
+        }
+    }
+    if !query.is_empty() {
+        ctx.output.add("query", Value::Object(query));
+    }
+    if let Some(flag) = ctx.output.flag(true) {
+        ctx.output.add_on_top("batchcomplete", flag);
+    }
+    Ok(())
+}
+
+/// `meta=tokens`: one fresh token per requested type.
+fn tokens(types: &[&str], ctx: &mut Ctx<'_>) -> Value {
+    let mut tokens = Map::new();
+    if !ctx.same_origin {
+        ctx.output.warn(
+            TOKENS.path,
+            "tokens-origin",
+            Message::new(
+                "apiwarn-tokens-origin",
+                vec![],
+                "Tokens may not be obtained when the same-origin policy is not applied.".into(),
+            ),
+        );
+        return Value::Object(tokens);
+    }
+    let anonymous = ctx.identity.is_anonymous();
+    for name in types {
+        if let Some(ty) = TokenType::from_name(name) {
+            let token = ctx.session.token(ty, anonymous, ctx.now);
+            tokens.insert(format!("{name}token"), token.into());
+        }
+    }
+    Value::Object(tokens)
+}
+
+/// `meta=userinfo`: who the request acts as.
+fn userinfo(props: &[&str], ctx: &mut Ctx<'_>) -> Value {
+    let identity = &ctx.identity;
+    let output = &ctx.output;
+    let mut info = Map::new();
+    match &identity.user {
+        Some(user) => {
+            info.insert("id".into(), user.id.into());
+            info.insert("name".into(), user.name.clone().into());
+        }
+        None => {
+            info.insert("id".into(), 0.into());
+            info.insert("name".into(), ctx.client_ip.to_string().into());
+            output.set_flag(&mut info, "anon", true);
+        }
+    }
+    let wants = |prop: &str| props.contains(&prop);
+    if wants("hasmsg") {
+        output.set_flag(&mut info, "messages", false);
+    }
+    if wants("groups") {
+        info.insert("groups".into(), identity.groups.clone().into());
+    }
+    if wants("groupmemberships") {
+        let implicit = identity.implicit_groups();
+        let explicit: Vec<Value> = identity
+            .groups
+            .iter()
+            .filter(|g| !implicit.contains(&g.as_str()))
+            .map(|g| serde_json::json!({"group": g, "expiry": "infinity"}))
+            .collect();
+        info.insert("groupmemberships".into(), explicit.into());
+    }
+    if wants("implicitgroups") {
+        info.insert(
+            "implicitgroups".into(),
+            identity.implicit_groups().to_vec().into(),
+        );
+    }
+    if wants("rights") {
+        info.insert("rights".into(), identity.rights.clone().into());
+    }
+    if wants("changeablegroups") {
+        let all: Vec<&str> = if identity.has_right("userrights") {
+            ctx.app.accounts.policy().assignable_groups().collect()
+        } else {
+            Vec::new()
+        };
+        info.insert(
+            "changeablegroups".into(),
+            serde_json::json!({"add": all, "remove": all, "add-self": [], "remove-self": []}),
+        );
+    }
+    if wants("options") {
+        info.insert("options".into(), Value::Object(Map::new()));
+    }
+    if wants("editcount") && identity.user.is_some() {
+        info.insert("editcount".into(), 0.into());
+    }
+    // wikiupload has no rate limits; an empty object says so.
+    if wants("ratelimits") {
+        info.insert("ratelimits".into(), Value::Object(Map::new()));
+    }
+    if wants("email") && identity.user.is_some() {
+        info.insert("email".into(), "".into());
+    }
+    if wants("realname") && identity.user.is_some() {
+        info.insert("realname".into(), "".into());
+    }
+    if wants("registrationdate") && identity.user.is_some() {
+        let registered = ctx.identity.registered_at.map(iso_timestamp);
+        info.insert("registrationdate".into(), registered.into());
+    }
+    if wants("centralids") {
+        let id = identity.user.as_ref().map_or(0, |u| u.id);
+        info.insert("centralids".into(), serde_json::json!({"local": id}));
+        info.insert(
+            "attachedlocal".into(),
+            serde_json::json!({"local": identity.user.is_some()}),
+        );
+    }
+    if wants("cancreateaccount") {
+        output.set_flag(&mut info, "cancreateaccount", false);
+    }
+    if wants("unreadcount") {
+        info.insert("unreadcount".into(), 0.into());
+    }
+    Value::Object(info)
+}

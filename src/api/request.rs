@@ -1,0 +1,208 @@
+//! Reading a request's parameters: the query string, then the body
+//! (`application/x-www-form-urlencoded` or `multipart/form-data`), merged
+//! with the body winning, as PHP merges `$_GET` and `$_POST`. File parts
+//! stream into the spool as they arrive; nothing else of size is buffered.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, header};
+use futures_util::TryStreamExt;
+use indexmap::IndexMap;
+
+use super::error::ApiError;
+use super::multipart_framing::normalize_framing;
+use crate::upload::spool::{SpoolError, SpoolWriter, SpooledFile};
+
+/// The most a urlencoded body, or the text fields of a multipart body
+/// together, may weigh. Files are limited separately by `max_upload_size`.
+pub const MAX_FORM_BYTES: u64 = 16 * 1024 * 1024;
+
+/// One parameter value and where it came from.
+#[derive(Debug, Clone)]
+pub struct RawValue {
+    pub value: String,
+    /// Sent in the URL, where tokens and passwords must not be.
+    pub in_query: bool,
+}
+
+/// A file part of a multipart body.
+#[derive(Debug)]
+pub struct UploadedPart {
+    /// The file name the client gave in `Content-Disposition`.
+    pub client_name: String,
+    pub file: SpooledFile,
+}
+
+/// All parameters of a request, and which of them a module has read.
+#[derive(Debug, Default)]
+pub struct RawParams {
+    values: IndexMap<String, RawValue>,
+    files: HashMap<String, UploadedPart>,
+    used: HashSet<String>,
+}
+
+impl RawParams {
+    /// Reads parameter `name`, marking it used.
+    pub fn get(&mut self, name: &str) -> Option<&RawValue> {
+        self.used.insert(name.to_owned());
+        self.values.get(name)
+    }
+
+    /// Whether `name` was sent, as a value or a file, without marking it.
+    pub fn contains(&self, name: &str) -> bool {
+        self.values.contains_key(name) || self.files.contains_key(name)
+    }
+
+    /// Takes the file part `name`, marking it used.
+    pub fn take_file(&mut self, name: &str) -> Option<UploadedPart> {
+        self.used.insert(name.to_owned());
+        self.files.remove(name)
+    }
+
+    /// Names that were sent but never read, in the order they were sent.
+    pub fn unused(&self) -> Vec<String> {
+        self.values
+            .keys()
+            .chain(self.files.keys())
+            .filter(|name| !self.used.contains(*name))
+            .cloned()
+            .collect()
+    }
+
+    /// The names of parameters sent with PHP's `name[]` array syntax.
+    pub fn php_array_names(&self) -> Vec<String> {
+        self.values
+            .keys()
+            .filter(|name| name.ends_with(']') && name.contains('['))
+            .cloned()
+            .collect()
+    }
+
+    fn insert(&mut self, name: String, value: String, in_query: bool) {
+        self.values.insert(name, RawValue { value, in_query });
+    }
+
+    /// Builds parameters from pairs, as if sent in the query string.
+    pub fn from_query(query: &str) -> RawParams {
+        let mut params = RawParams::default();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            params.insert(name.into_owned(), value.into_owned(), true);
+        }
+        params
+    }
+
+    /// Reads the body of a POST into the parameters already taken from the
+    /// query string. File parts go to `spool_dir`, each at most `max_file`.
+    pub async fn read_body(
+        &mut self,
+        headers: &HeaderMap,
+        body: Body,
+        spool_dir: &Path,
+        max_file: u64,
+    ) -> Result<(), ApiError> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match essence.as_str() {
+            "multipart/form-data" => {
+                let boundary = multer::parse_boundary(content_type)
+                    .map_err(|e| ApiError::bad_body(&format!("bad multipart Content-Type: {e}")))?;
+                self.read_multipart(body, &boundary, spool_dir, max_file)
+                    .await
+            }
+            // PHP reads urlencoded bodies; anything else leaves $_POST empty.
+            "application/x-www-form-urlencoded" => {
+                let bytes = read_limited(body, MAX_FORM_BYTES).await?;
+                for (name, value) in form_urlencoded::parse(&bytes) {
+                    self.insert(name.into_owned(), value.into_owned(), false);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn read_multipart(
+        &mut self,
+        body: Body,
+        boundary: &str,
+        spool_dir: &Path,
+        max_file: u64,
+    ) -> Result<(), ApiError> {
+        let stream = normalize_framing(body.into_data_stream(), boundary);
+        let mut multipart = multer::Multipart::new(stream, boundary);
+        let mut text_bytes: u64 = 0;
+        while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+            let Some(name) = field.name().map(str::to_owned) else {
+                continue;
+            };
+            match field.file_name().map(str::to_owned) {
+                // A part with an empty file name is an absent file, as in PHP.
+                Some(client_name) if client_name.is_empty() => {}
+                Some(client_name) => {
+                    let mut writer = SpoolWriter::create(spool_dir, max_file)
+                        .await
+                        .map_err(spool_error)?;
+                    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                        writer.write(&chunk).await.map_err(spool_error)?;
+                    }
+                    let file = writer.finish().await.map_err(spool_error)?;
+                    self.files.insert(name, UploadedPart { client_name, file });
+                }
+                None => {
+                    let mut value = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                        text_bytes += chunk.len() as u64;
+                        if text_bytes > MAX_FORM_BYTES {
+                            return Err(ApiError::body_too_large(MAX_FORM_BYTES));
+                        }
+                        value.extend_from_slice(&chunk);
+                    }
+                    let value = String::from_utf8_lossy(&value).into_owned();
+                    self.insert(name, value, false);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads a whole (small) body, refusing more than `limit` bytes.
+async fn read_limited(body: Body, limit: u64) -> Result<Vec<u8>, ApiError> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream
+        .try_next()
+        .await
+        .map_err(|e| ApiError::bad_body(&e.to_string()))?
+    {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(ApiError::body_too_large(limit));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+fn multipart_error(err: multer::Error) -> ApiError {
+    ApiError::bad_body(&format!("malformed multipart body: {err}"))
+}
+
+fn spool_error(err: SpoolError) -> ApiError {
+    match err {
+        SpoolError::TooLarge(_) => ApiError::file_too_large(),
+        SpoolError::Io(io) => {
+            tracing::error!(error = %io, "spool write failed");
+            ApiError::internal("UploadStashFileException")
+        }
+    }
+}

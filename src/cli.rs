@@ -1,0 +1,206 @@
+//! The command line: `serve`, and the admin commands that manage accounts
+//! in the same database `serve` uses (safe while it runs).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::startup::{Application, open_accounts};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wikiupload",
+    version,
+    about = "A MediaWiki-compatible upload server"
+)]
+struct Cli {
+    /// TOML configuration file, layered over the built-in defaults.
+    #[arg(long, global = true, env = "WIKIUPLOAD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the server.
+    Serve,
+    /// Manages accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manages bot passwords.
+    #[command(subcommand)]
+    Botpassword(BotPasswordCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Creates an account.
+    Create {
+        name: String,
+        #[arg(long)]
+        password: String,
+        /// An explicit group (sysop, bot, ...); repeat for several.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+    },
+    /// Sets an account's password.
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Shows an account's groups, after adding or removing some.
+    Groups {
+        name: String,
+        #[arg(long = "add")]
+        add: Vec<String>,
+        #[arg(long = "remove")]
+        remove: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BotPasswordCommand {
+    /// Creates (or replaces) the bot password USER@BOTNAME and prints it.
+    Create {
+        user: String,
+        botname: String,
+        /// Grants, comma-separated: basic, highvolume, uploadfile,
+        /// uploadeditmovefile, createeditmovepage, editpage, ...
+        #[arg(long, value_delimiter = ',', required = true)]
+        grants: Vec<String>,
+        /// The password (at least 32 characters of 0-9 and a-w);
+        /// generated when absent.
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+/// Runs the command line; the exit code says whether it worked.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(config).await,
+        Command::User(command) => user(config, command).await,
+        Command::Botpassword(BotPasswordCommand::Create {
+            user,
+            botname,
+            grants,
+            password,
+        }) => {
+            let (db, accounts) = open_accounts(&config).await?;
+            let password = accounts
+                .create_bot_password(&user, &botname, password.as_deref(), &grants)
+                .await?;
+            let name = crate::auth::canonical_user_name(&user).unwrap_or(user);
+            println!("login name: {name}@{botname}");
+            println!("password:   {password}");
+            db.close().await;
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let admin = config.admin_user.clone();
+    let app = Application::build(config).await?;
+    if let Some(password) = &app.generated_admin_password {
+        println!("Created the administrator account {admin:?} with password: {password}");
+        println!("(shown once; change it with `wikiupload user passwd {admin} --password ...`)");
+    }
+    tracing::info!(address = %app.local_addr(), api = app.api_url(), "wikiupload is listening");
+    println!("wikiupload is listening: API at {}", app.api_url());
+    app.run_until(shutdown_signal()).await?;
+    tracing::info!("wikiupload stopped");
+    Ok(())
+}
+
+async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
+    let (db, accounts) = open_accounts(&config).await?;
+    match command {
+        UserCommand::Create {
+            name,
+            password,
+            groups,
+        } => {
+            let user = accounts.create_user(&name, &password, &groups).await?;
+            println!("created user {} (id {})", user.name, user.id);
+        }
+        UserCommand::Passwd { name, password } => {
+            accounts.set_password(&name, &password).await?;
+            println!("password of {name} changed");
+        }
+        UserCommand::Groups { name, add, remove } => {
+            let mut groups = accounts.groups_of(&name).await?;
+            if !add.is_empty() || !remove.is_empty() {
+                groups.retain(|g| !remove.contains(g));
+                groups.extend(
+                    add.into_iter()
+                        .filter(|g| !groups.contains(g))
+                        .collect::<Vec<_>>(),
+                );
+                accounts.set_groups(&name, &groups).await?;
+                groups = accounts.groups_of(&name).await?;
+            }
+            println!("{}", groups.join(","));
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+/// Logs go to stderr; `RUST_LOG` filters them (default: info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

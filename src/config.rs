@@ -1,0 +1,230 @@
+//! Configuration: built-in defaults, then a TOML file, then `WIKIUPLOAD_*`
+//! environment variables.
+//!
+//! `config/default.toml` is compiled in and is the single place where every
+//! key and its default is written down; this module only gives it types.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer};
+
+/// The defaults, documented key by key.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Rights per group, as in `$wgGroupPermissions`: group -> right -> granted.
+pub type GroupPermissions = BTreeMap<String, BTreeMap<String, bool>>;
+
+/// Everything wikiupload can be told, after all layers are merged.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub server: String,
+    pub script_path: String,
+    pub sitename: String,
+    pub wiki_id: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub session_lifetime: u64,
+    pub enable_uploads: bool,
+    pub max_upload_size: u64,
+    pub min_upload_chunk_size: u64,
+    pub upload_stash_max_age: u64,
+    #[serde(deserialize_with = "list_or_csv")]
+    pub file_extensions: Vec<String>,
+    #[serde(deserialize_with = "list_or_csv")]
+    pub prohibited_file_extensions: Vec<String>,
+    pub allow_copy_uploads: bool,
+    #[serde(deserialize_with = "list_or_csv")]
+    pub copy_uploads_domains: Vec<String>,
+    pub copy_upload_timeout: u64,
+    pub enable_async_uploads: bool,
+    pub admin_user: String,
+    pub admin_password: SecretString,
+    pub users: Vec<SeedUser>,
+    pub bot_passwords: Vec<SeedBotPassword>,
+    pub group_permissions: GroupPermissions,
+    pub revoke_permissions: GroupPermissions,
+}
+
+/// An account declared in the configuration, created at start if absent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedUser {
+    pub name: String,
+    pub password: SecretString,
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub groups: Vec<String>,
+}
+
+/// A bot password declared in the configuration, created at start if absent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedBotPassword {
+    pub user: String,
+    pub bot: String,
+    pub password: SecretString,
+    #[serde(deserialize_with = "list_or_csv")]
+    pub grants: Vec<String>,
+}
+
+/// A configuration that could not be read or does not make sense.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    #[error("invalid configuration: {0}")]
+    Inconsistent(String),
+}
+
+impl Config {
+    /// Merges the built-in defaults, `file` (if any) and the environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Inconsistent(format!(
+                    "config file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        // WIKIUPLOAD_CONFIG names the file itself and is read by the CLI.
+        let env = Env::prefixed("WIKIUPLOAD_").ignore(&["config"]).split("__");
+        Self::from_figment(figment.merge(env))
+    }
+
+    /// Builds a configuration from the defaults with `overrides` (TOML text)
+    /// on top, ignoring the environment: for tests and embedding.
+    pub fn from_toml(overrides: &str) -> Result<Config, ConfigError> {
+        Self::from_figment(Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::string(overrides)))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let mut config: Config = figment.extract().map_err(Box::new)?;
+        config.normalize()?;
+        Ok(config)
+    }
+
+    /// Canonical forms and cross-key checks, so the rest of the code can
+    /// trust the values.
+    fn normalize(&mut self) -> Result<(), ConfigError> {
+        self.server = self.server.trim_end_matches('/').to_owned();
+        self.script_path = self.script_path.trim_end_matches('/').to_owned();
+        if !self.script_path.is_empty() && !self.script_path.starts_with('/') {
+            return Err(ConfigError::Inconsistent(format!(
+                "script_path must start with '/' (got {:?})",
+                self.script_path
+            )));
+        }
+        if self.wiki_id.is_empty()
+            || !self
+                .wiki_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(ConfigError::Inconsistent(format!(
+                "wiki_id must be letters, digits, '_' or '-' (got {:?})",
+                self.wiki_id
+            )));
+        }
+        for list in [
+            &mut self.file_extensions,
+            &mut self.prohibited_file_extensions,
+        ] {
+            for ext in list.iter_mut() {
+                *ext = ext.trim().trim_start_matches('.').to_lowercase();
+            }
+            list.retain(|ext| !ext.is_empty());
+        }
+        if self.session_lifetime == 0 {
+            return Err(ConfigError::Inconsistent(
+                "session_lifetime must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `server` as configured, or derived from the address actually bound.
+    pub fn server_url(&self, bound: SocketAddr) -> String {
+        if self.server.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.server.clone()
+        }
+    }
+
+    /// The database URL as configured, or the default SQLite file.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("wikiupload.sqlite").display()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+}
+
+/// Accepts a list either as a TOML array or as one comma-separated string,
+/// which is how lists arrive from environment variables.
+fn list_or_csv<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCsv {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match ListOrCsv::deserialize(deserializer)? {
+        ListOrCsv::List(list) => list,
+        ListOrCsv::Csv(csv) => csv
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_match_mediawiki() {
+        let config = Config::from_toml("").expect("defaults load");
+        assert_eq!(config.max_upload_size, 100 * 1024 * 1024);
+        assert_eq!(
+            config.file_extensions,
+            ["png", "gif", "jpg", "jpeg", "webp"]
+        );
+        assert!(config.group_permissions["user"]["upload"]);
+        assert!(!config.allow_copy_uploads);
+    }
+
+    #[test]
+    fn comma_separated_lists_are_accepted() {
+        let config = Config::from_toml("file_extensions = \"png, .JPG,txt\"").expect("loads");
+        assert_eq!(config.file_extensions, ["png", "jpg", "txt"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let err = Config::from_toml("max_upload_sise = 5").expect_err("typo must fail");
+        assert!(err.to_string().contains("max_upload_sise"), "{err}");
+    }
+
+    #[test]
+    fn secrets_are_not_printed_by_debug() {
+        let config = Config::from_toml("admin_password = \"hunter2hunter2\"").expect("loads");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

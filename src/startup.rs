@@ -1,0 +1,129 @@
+//! Building and running the application: one entry point for the binary
+//! and for tests. `Application::build` binds the listener first (so a test
+//! can ask for port 0 and read the port back), then `run_until` serves
+//! until the given shutdown future completes.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::api::{self, AppState};
+use crate::auth::rights::RightsPolicy;
+use crate::auth::{self, Accounts, SessionStore};
+use crate::config::Config;
+use crate::storage::{Database, StorageError};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot create the first accounts: {0}")]
+    Seed(#[from] auth::AuthError),
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    state: Arc<AppState>,
+    /// The administrator's password, when it was generated at this start.
+    pub generated_admin_password: Option<String>,
+}
+
+/// Opens the database (applying migrations) and builds the services that
+/// share it. Used by `serve` and by the admin commands alike.
+pub async fn open_accounts(config: &Config) -> Result<(Database, Accounts), StartupError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| StartupError::DataDir(config.data_dir.display().to_string(), e))?;
+    let db = Database::connect(&config.database_url(), config.database_max_connections).await?;
+    let policy = RightsPolicy::new(
+        config.group_permissions.clone(),
+        config.revoke_permissions.clone(),
+    );
+    let accounts = Accounts::new(db.clone(), policy);
+    Ok((db, accounts))
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartupError> {
+        let (db, accounts) = open_accounts(&config).await?;
+        let generated_admin_password = accounts.seed(&config).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| StartupError::Bind(config.listen, e))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind(config.listen, e))?;
+        let server = config.server_url(bound);
+        let state = AppState {
+            api_url: format!("{server}{}/api.php", config.script_path),
+            server,
+            sitename: config.sitename.clone(),
+            spool_dir: config.data_dir.join("tmp"),
+            sessions: SessionStore::new(db.clone(), config.session_lifetime),
+            accounts,
+            db,
+            config,
+        };
+        Ok(Application {
+            listener,
+            state: Arc::new(state),
+            generated_admin_password,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.config.listen)
+    }
+
+    /// The public URL of api.php.
+    pub fn api_url(&self) -> &str {
+        &self.state.api_url
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting connections
+    /// and lets requests in flight finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let sweeper = tokio::spawn(sweep_sessions(self.state.clone()));
+        let app = api::router(self.state.clone()).layer(TraceLayer::new_for_http());
+        let result = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        sweeper.abort();
+        self.state.db.close().await;
+        result
+    }
+}
+
+/// Removes expired sessions every few minutes, so the table stays small.
+async fn sweep_sessions(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        match state.sessions.purge_expired(auth::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
+            Err(err) => tracing::warn!(error = %err, "session sweep failed"),
+        }
+    }
+}

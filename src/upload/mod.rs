@@ -1,0 +1,3 @@
+//! The upload domain. So far: the spool that file parts stream into.
+
+pub mod spool;

@@ -1,0 +1,108 @@
+//! The spool: where an uploaded file's bytes land as they arrive, hashed on
+//! the way, so that later steps (verification, stashing, publishing) can
+//! rename the file instead of copying it. The spool directory lives under
+//! the data directory, on the same filesystem as the stash.
+
+use std::path::Path;
+
+use sha1::{Digest, Sha1};
+use tempfile::TempPath;
+use tokio::io::AsyncWriteExt;
+
+/// A file being written into the spool.
+#[derive(Debug)]
+pub struct SpoolWriter {
+    file: tokio::fs::File,
+    path: TempPath,
+    size: u64,
+    sha1: Sha1,
+    limit: u64,
+}
+
+/// A completely received file. Deleted when dropped unless moved away.
+#[derive(Debug)]
+pub struct SpooledFile {
+    pub path: TempPath,
+    pub size: u64,
+    /// SHA-1 of the content, lower-case hex.
+    pub sha1: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpoolError {
+    #[error("the file is larger than {0} bytes")]
+    TooLarge(u64),
+    #[error("cannot write to the spool: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl SpoolWriter {
+    /// Starts a new spool file in `dir`, accepting at most `limit` bytes.
+    pub async fn create(dir: &Path, limit: u64) -> Result<SpoolWriter, SpoolError> {
+        tokio::fs::create_dir_all(dir).await?;
+        let dir = dir.to_owned();
+        let named = tokio::task::spawn_blocking(move || tempfile::NamedTempFile::new_in(dir))
+            .await
+            .map_err(std::io::Error::other)??;
+        let (file, path) = named.into_parts();
+        Ok(SpoolWriter {
+            file: tokio::fs::File::from_std(file),
+            path,
+            size: 0,
+            sha1: Sha1::new(),
+            limit,
+        })
+    }
+
+    /// Appends `bytes`; fails (and the file is dropped) past the limit.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), SpoolError> {
+        self.size += bytes.len() as u64;
+        if self.size > self.limit {
+            return Err(SpoolError::TooLarge(self.limit));
+        }
+        self.sha1.update(bytes);
+        self.file.write_all(bytes).await?;
+        Ok(())
+    }
+
+    /// Flushes and closes the file.
+    pub async fn finish(mut self) -> Result<SpooledFile, SpoolError> {
+        self.file.flush().await?;
+        Ok(SpooledFile {
+            path: self.path,
+            size: self.size,
+            sha1: hex::encode(self.sha1.finalize()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn spooled_bytes_are_hashed_and_removed_on_drop() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut writer = SpoolWriter::create(dir.path(), 100).await.expect("create");
+        writer.write(b"hello ").await.expect("write");
+        writer.write(b"world").await.expect("write");
+        let file = writer.finish().await.expect("finish");
+        assert_eq!(file.size, 11);
+        assert_eq!(file.sha1, "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed");
+        assert_eq!(std::fs::read(&file.path).expect("read"), b"hello world");
+        let path = file.path.to_path_buf();
+        drop(file);
+        assert!(!path.exists());
+    }
+
+    #[tokio::test]
+    async fn the_limit_is_enforced_while_writing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut writer = SpoolWriter::create(dir.path(), 4).await.expect("create");
+        writer.write(b"1234").await.expect("within the limit");
+        assert!(matches!(
+            writer.write(b"5").await,
+            Err(SpoolError::TooLarge(4))
+        ));
+    }
+}
