@@ -101,10 +101,15 @@ impl Config {
         Self::from_figment(figment.merge(env))
     }
 
-    /// Builds a configuration from the defaults with `overrides` (TOML text)
-    /// on top, ignoring the environment: for tests and embedding.
-    pub fn from_toml(overrides: &str) -> Result<Config, ConfigError> {
-        Self::from_figment(Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::string(overrides)))
+    /// Builds a configuration from the defaults with `layers` (TOML texts)
+    /// merged on top in order, ignoring the environment: for tests and
+    /// embedding.
+    pub fn from_toml(layers: &[&str]) -> Result<Config, ConfigError> {
+        let figment = layers.iter().fold(
+            Figment::from(Toml::string(DEFAULT_TOML)),
+            |figment, layer| figment.merge(Toml::string(layer)),
+        );
+        Self::from_figment(figment)
     }
 
     fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
@@ -200,7 +205,7 @@ mod tests {
 
     #[test]
     fn defaults_parse_and_match_mediawiki() {
-        let config = Config::from_toml("").expect("defaults load");
+        let config = Config::from_toml(&[]).expect("defaults load");
         assert_eq!(config.max_upload_size, 100 * 1024 * 1024);
         assert_eq!(
             config.file_extensions,
@@ -212,19 +217,19 @@ mod tests {
 
     #[test]
     fn comma_separated_lists_are_accepted() {
-        let config = Config::from_toml("file_extensions = \"png, .JPG,txt\"").expect("loads");
+        let config = Config::from_toml(&["file_extensions = \"png, .JPG,txt\""]).expect("loads");
         assert_eq!(config.file_extensions, ["png", "jpg", "txt"]);
     }
 
     #[test]
     fn unknown_keys_are_rejected() {
-        let err = Config::from_toml("max_upload_sise = 5").expect_err("typo must fail");
+        let err = Config::from_toml(&["max_upload_sise = 5"]).expect_err("typo must fail");
         assert!(err.to_string().contains("max_upload_sise"), "{err}");
     }
 
     #[test]
     fn secrets_are_not_printed_by_debug() {
-        let config = Config::from_toml("admin_password = \"hunter2hunter2\"").expect("loads");
+        let config = Config::from_toml(&["admin_password = \"hunter2hunter2\""]).expect("loads");
         assert!(!format!("{config:?}").contains("hunter2"));
     }
 }

@@ -66,7 +66,6 @@ impl Application {
         let state = AppState {
             api_url: format!("{server}{}/api.php", config.script_path),
             server,
-            sitename: config.sitename.clone(),
             spool_dir: config.data_dir.join("tmp"),
             sessions: SessionStore::new(db.clone(), config.session_lifetime),
             accounts,

@@ -45,7 +45,6 @@ pub struct AppState {
     pub server: String,
     /// Absolute URL of api.php.
     pub api_url: String,
-    pub sitename: String,
     /// Where uploaded file parts are written as they arrive.
     pub spool_dir: PathBuf,
 }
@@ -126,6 +125,11 @@ async fn api_php(
     let printer = read_printer(&mut raw, &mut output);
     let printer_ok = printer.clone().unwrap_or_default();
     output.fv = printer_ok.fv;
+    // requestid and curtimestamp are echoed even when the rest fails.
+    let requested = read_requested(&mut raw, &mut output, now);
+    for (key, value) in &requested {
+        output.add(key, value.clone());
+    }
     let main = read_main(&mut raw, &mut output);
     let same_origin = printer_ok.callback.is_none()
         && !matches!(&main, Ok(m) if m.origin.as_deref() == Some("*"))
@@ -186,19 +190,6 @@ async fn api_php(
             );
         }
     };
-
-    let mut requested = Map::new();
-    if let Ok(main) = &main {
-        if let Some(id) = &main.requestid {
-            requested.insert("requestid".into(), id.clone().into());
-            output.add("requestid", id.clone());
-        }
-        if main.curtimestamp {
-            let stamp = iso_timestamp(now);
-            requested.insert("curtimestamp".into(), stamp.clone().into());
-            output.add("curtimestamp", stamp);
-        }
-    }
 
     let mut ctx = Ctx {
         app: &app,
@@ -304,21 +295,37 @@ struct MainParams {
     action: &'static str,
     assert: Option<&'static str>,
     assertuser: Option<String>,
-    requestid: Option<String>,
-    curtimestamp: bool,
     origin: Option<String>,
+}
+
+/// `requestid` and `curtimestamp`, which every answer repeats.
+fn read_requested(raw: &mut RawParams, output: &mut Output, now: i64) -> Map<String, Value> {
+    let mut reader = ParamReader::new(raw, output, "", "main", false);
+    let mut requested = Map::new();
+    if let Ok(Some(id)) = reader.string(modules::MAIN.param("requestid")) {
+        requested.insert("requestid".into(), id.into());
+    }
+    if reader
+        .flag(modules::MAIN.param("curtimestamp"))
+        .unwrap_or(false)
+    {
+        requested.insert("curtimestamp".into(), iso_timestamp(now).into());
+    }
+    requested
 }
 
 /// Reads the printer's parameters (`format`, `formatversion`, `utf8`,
 /// `ascii`, `callback`); on an error the default printer reports it.
 fn read_printer(raw: &mut RawParams, output: &mut Output) -> Result<Printer, ApiError> {
     let mut reader = ParamReader::new(raw, output, "", "main", false);
-    let format = reader.choice(&modules::MAIN.params[1])?.unwrap_or("jsonfm");
-    let json = &modules::JSON_FORMAT.params;
-    let callback = reader.string(&json[0])?;
-    let utf8 = reader.flag(&json[1])?;
-    let ascii = reader.flag(&json[2])?;
-    let fv = match reader.choice(&json[3])? {
+    let format = reader
+        .choice(modules::MAIN.param("format"))?
+        .unwrap_or("jsonfm");
+    let json = |name| modules::JSON_FORMAT.param(name);
+    let callback = reader.string(json("callback"))?;
+    let utf8 = reader.flag(json("utf8"))?;
+    let ascii = reader.flag(json("ascii"))?;
+    let fv = match reader.choice(json("formatversion"))? {
         Some("2" | "latest") => FormatVersion::V2,
         _ => FormatVersion::V1,
     };
@@ -344,13 +351,7 @@ fn read_printer(raw: &mut RawParams, output: &mut Output) -> Result<Printer, Api
 /// Reads the main module's parameters; `errorformat` first, so that any
 /// later error is already rendered in the requested format.
 fn read_main(raw: &mut RawParams, output: &mut Output) -> Result<MainParams, ApiError> {
-    let spec = |name: &str| {
-        modules::MAIN
-            .params
-            .iter()
-            .find(|p| p.name == name)
-            .unwrap_or_else(|| unreachable!("main declares {name}"))
-    };
+    let spec = |name| modules::MAIN.param(name);
     let mut reader = ParamReader::new(raw, output, "", "main", false);
     let errorformat = reader.choice(spec("errorformat"))?.unwrap_or("bc");
     reader.output().errorformat = ErrorFormat::from_name(errorformat).unwrap_or(ErrorFormat::Bc);
@@ -359,8 +360,6 @@ fn read_main(raw: &mut RawParams, output: &mut Output) -> Result<MainParams, Api
         action,
         assert: reader.choice(spec("assert"))?,
         assertuser: reader.string(spec("assertuser"))?,
-        requestid: reader.string(spec("requestid"))?,
-        curtimestamp: reader.flag(spec("curtimestamp"))?,
         origin: reader.string(spec("origin"))?,
     };
     // Accepted for compatibility; a single database never lags and

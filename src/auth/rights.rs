@@ -135,7 +135,7 @@ mod tests {
     use crate::config::Config;
 
     fn policy(overrides: &str) -> RightsPolicy {
-        let config = Config::from_toml(overrides).expect("config loads");
+        let config = Config::from_toml(&[overrides]).expect("config loads");
         RightsPolicy::new(config.group_permissions, config.revoke_permissions)
     }
 

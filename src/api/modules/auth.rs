@@ -83,11 +83,11 @@ pub struct LoginParams {
 
 impl LoginParams {
     pub fn parse(reader: &mut ParamReader<'_>) -> Result<LoginParams, ApiError> {
-        let p = &LOGIN.params;
-        let name = reader.string(&p[0])?.unwrap_or_default();
-        let password = reader.string(&p[1])?.unwrap_or_default();
-        reader.string(&p[2])?;
-        let token = reader.string(&p[3])?;
+        let p = |name| LOGIN.param(name);
+        let name = reader.string(p("name"))?.unwrap_or_default();
+        let password = reader.string(p("password"))?.unwrap_or_default();
+        reader.string(p("domain"))?;
+        let token = reader.string(p("token"))?;
         let in_query = ["lgpassword", "lgtoken"]
             .into_iter()
             .filter(|name| reader.sent_in_query(name))
@@ -259,13 +259,13 @@ pub struct ClientLoginParams {
 
 impl ClientLoginParams {
     pub fn parse(reader: &mut ParamReader<'_>) -> Result<ClientLoginParams, ApiError> {
-        let p = &CLIENTLOGIN.params;
-        reader.strings(&p[0])?;
-        let messageformat = reader.choice(&p[1])?.unwrap_or("wikitext");
-        reader.flag(&p[2])?;
-        reader.flag(&p[3])?;
-        let returnurl = reader.string(&p[4])?;
-        let continuing = reader.flag(&p[5])?;
+        let p = |name| CLIENTLOGIN.param(name);
+        reader.strings(p("requests"))?;
+        let messageformat = reader.choice(p("messageformat"))?.unwrap_or("wikitext");
+        reader.flag(p("mergerequestfields"))?;
+        reader.flag(p("preservestate"))?;
+        let returnurl = reader.string(p("returnurl"))?;
+        let continuing = reader.flag(p("continue"))?;
         if returnurl.is_none() && !continuing {
             return Err(ApiError::new(
                 "missingparam",

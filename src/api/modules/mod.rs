@@ -31,6 +31,15 @@ pub struct ModuleSpec {
 }
 
 impl ModuleSpec {
+    /// The declared parameter `name` (without prefix). Asking for an
+    /// undeclared one is a programming error.
+    pub fn param(&self, name: &str) -> &'static ParamSpec {
+        self.params
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| unreachable!("{} declares no parameter {name}", self.path))
+    }
+
     /// The token parameter, for modules that need one.
     pub fn token_param(&self) -> Option<&'static ParamSpec> {
         self.params.iter().find(|p| p.token_type.is_some())
@@ -229,7 +238,7 @@ fn help(ctx: &mut Ctx<'_>) {
     let text = format!(
         "<p>This is the MediaWiki-compatible action API of wikiupload ({}). Modules: {}. \
          Use <code>action=paraminfo</code> for their parameters.</p>",
-        ctx.app.sitename,
+        ctx.app.config.sitename,
         ACTIONS.join(", ")
     );
     let mut help = serde_json::Map::new();

@@ -46,6 +46,7 @@ pub static QUERY: ModuleSpec = ModuleSpec {
             },
         )
         .multi(),
+        ParamSpec::new("generator", ParamType::Submodule(&[], "query+")),
         ParamSpec::flag("redirects"),
         ParamSpec::flag("converttitles"),
     ],
@@ -137,19 +138,29 @@ impl QueryParams {
         output: &mut Output,
         high_limits: bool,
     ) -> Result<QueryParams, ApiError> {
-        let p = &QUERY.params;
+        let p = |name| QUERY.param(name);
         let mut reader = ParamReader::new(raw, output, QUERY.prefix, QUERY.path, high_limits);
-        // No prop or list modules exist yet: every value is unrecognized.
-        reader.choices(&p[0])?;
-        reader.choices(&p[1])?;
-        let meta = reader.choices(&p[2])?;
-        for flag in [&p[3], &p[4], &p[5], &p[6], &p[8], &p[12], &p[13]] {
-            reader.flag(flag)?;
+        // No prop, list or generator modules exist yet: every value of
+        // those is unrecognized.
+        reader.choices(p("prop"))?;
+        reader.choices(p("list"))?;
+        reader.choice(p("generator"))?;
+        let meta = reader.choices(p("meta"))?;
+        for flag in [
+            "indexpageids",
+            "export",
+            "exportnowrap",
+            "iwurl",
+            "rawcontinue",
+            "redirects",
+            "converttitles",
+        ] {
+            reader.flag(p(flag))?;
         }
-        reader.string(&p[7])?;
-        reader.strings(&p[9])?;
-        reader.strings(&p[10])?;
-        reader.strings(&p[11])?;
+        reader.string(p("continue"))?;
+        for list in ["titles", "pageids", "revids"] {
+            reader.strings(p(list))?;
+        }
 
         let mut parsed = Vec::new();
         for module in meta {
@@ -161,10 +172,10 @@ impl QueryParams {
             let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
             let parse = |reader: &mut ParamReader<'_>| -> Result<Meta, ApiError> {
                 Ok(match module {
-                    "tokens" => Meta::Tokens(reader.choices(&TOKENS.params[0])?),
+                    "tokens" => Meta::Tokens(reader.choices(TOKENS.param("type"))?),
                     "userinfo" => {
-                        let props = reader.choices(&USERINFO.params[0])?;
-                        reader.string(&USERINFO.params[1])?;
+                        let props = reader.choices(USERINFO.param("prop"))?;
+                        reader.string(USERINFO.param("attachedwiki"))?;
                         Meta::Userinfo(props)
                     }
                     _ => Meta::Siteinfo(siteinfo::SiteinfoParams::parse(reader)?),

@@ -54,6 +54,9 @@ pub static SITEINFO: ModuleSpec = ModuleSpec {
     help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Siteinfo"),
 };
 
+/// The MediaWiki release whose API wikiupload implements.
+pub const MEDIAWIKI_VERSION: &str = "1.39.0";
+
 /// The namespaces of a MediaWiki wiki: id, canonical name, subpages.
 /// The project namespaces (4, 5) take the site's name.
 const NAMESPACES: &[(i64, &str, bool)] = &[
@@ -86,12 +89,12 @@ pub struct SiteinfoParams {
 
 impl SiteinfoParams {
     pub fn parse(reader: &mut ParamReader<'_>) -> Result<SiteinfoParams, ApiError> {
-        let p = &SITEINFO.params;
-        let props = reader.choices(&p[0])?;
-        reader.choice(&p[1])?;
-        reader.flag(&p[2])?;
-        reader.flag(&p[3])?;
-        reader.string(&p[4])?;
+        let p = |name| SITEINFO.param(name);
+        let props = reader.choices(p("prop"))?;
+        reader.choice(p("filteriw"))?;
+        reader.flag(p("showalldb"))?;
+        reader.flag(p("numberingroup"))?;
+        reader.string(p("inlanguagecode"))?;
         Ok(SiteinfoParams { props })
     }
 }
@@ -170,7 +173,7 @@ fn general(ctx: &Ctx<'_>) -> Value {
         "base",
         format!("{}{}", app.server, article_path.replace("$1", "Main_Page")).into(),
     );
-    put("sitename", app.sitename.clone().into());
+    put("sitename", app.config.sitename.clone().into());
     let flag = |b: bool| output.flag(b);
     let optional = |g: &mut Map<String, Value>, key: &str, value: Option<Value>| {
         if let Some(value) = value {
@@ -179,15 +182,21 @@ fn general(ctx: &Ctx<'_>) -> Value {
     };
     optional(&mut g, "mainpageisdomainroot", flag(false));
     g.insert("logo".into(), "".into());
+    // Clients parse "MediaWiki X.Y" to decide what the wiki can do; this
+    // says which protocol wikiupload speaks, then what it really is.
     g.insert(
         "generator".into(),
-        format!("wikiupload {}", env!("CARGO_PKG_VERSION")).into(),
+        format!(
+            "MediaWiki {MEDIAWIKI_VERSION}-wikiupload-{}",
+            env!("CARGO_PKG_VERSION")
+        )
+        .into(),
     );
     g.insert("dbtype".into(), app.db.backend().name().into());
     optional(&mut g, "imagewhitelistenabled", flag(false));
-    optional(&mut g, "langconversion", flag(false));
-    optional(&mut g, "linkconversion", flag(false));
-    optional(&mut g, "titleconversion", flag(false));
+    optional(&mut g, "langconversion", flag(true));
+    optional(&mut g, "linkconversion", flag(true));
+    optional(&mut g, "titleconversion", flag(true));
     g.insert("linkprefixcharset".into(), "".into());
     g.insert("linkprefix".into(), "".into());
     g.insert("linktrail".into(), "/^([a-z]+)(.*)$/sD".into());
@@ -196,6 +205,9 @@ fn general(ctx: &Ctx<'_>) -> Value {
         " %!\"$&'()*,\\-.\\/0-9:;=?@A-Z\\\\^_`a-z~\\x80-\\xFF+".into(),
     );
     g.insert("invalidusernamechars".into(), "@:>".into());
+    optional(&mut g, "allunicodefixes", flag(false));
+    optional(&mut g, "fixarabicunicode", flag(true));
+    optional(&mut g, "fixmalayalamunicode", flag(true));
     g.insert("case".into(), "first-letter".into());
     g.insert("lang".into(), "en".into());
     g.insert("fallback".into(), json!([]));
@@ -293,8 +305,8 @@ fn namespaces(ctx: &Ctx<'_>) -> Value {
     let mut all = Map::new();
     for &(id, canonical, subpages) in NAMESPACES {
         let name = match id {
-            4 => ctx.app.sitename.clone(),
-            5 => format!("{} talk", ctx.app.sitename),
+            4 => ctx.app.config.sitename.clone(),
+            5 => format!("{} talk", ctx.app.config.sitename),
             _ => canonical.to_owned(),
         };
         let mut ns = Map::new();

@@ -1,0 +1,273 @@
+//! The `wikiupload` binary: admin commands on the database `serve` uses,
+//! startup errors, and the first administrator.
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+fn wikiupload(app: &TestApp, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wikiupload"))
+        .args(args)
+        .env("WIKIUPLOAD_DATA_DIR", app.data_dir.path())
+        .env("WIKIUPLOAD_DATABASE_URL", &app.database_url)
+        .env_remove("WIKIUPLOAD_CONFIG")
+        .output()
+        .expect("wikiupload runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn admin_commands_manage_accounts_while_the_server_runs(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let created = stdout(&wikiupload(
+        &app,
+        &[
+            "user",
+            "create",
+            "carol",
+            "--password",
+            "carolpass123",
+            "--group",
+            "bot",
+        ],
+    ));
+    assert!(created.contains("created user Carol"), "{created}");
+    let groups = stdout(&wikiupload(
+        &app,
+        &[
+            "user", "groups", "Carol", "--add", "sysop", "--remove", "bot",
+        ],
+    ));
+    assert_eq!(groups.trim(), "sysop");
+
+    let bot = stdout(&wikiupload(
+        &app,
+        &[
+            "botpassword",
+            "create",
+            "Carol",
+            "ci",
+            "--grants",
+            "basic,uploadfile,editpage,createeditmovepage",
+        ],
+    ));
+    assert!(bot.contains("login name: Carol@ci"), "{bot}");
+    let password = bot
+        .lines()
+        .find_map(|l| l.strip_prefix("password:"))
+        .map(str::trim)
+        .expect("the password is printed");
+    assert_eq!(password.len(), 32);
+    let login = app.login("Carol@ci", password).await;
+    assert_eq!(login["login"]["result"], "Success", "{login}");
+
+    stdout(&wikiupload(
+        &app,
+        &["user", "passwd", "Carol", "--password", "newpass4567"],
+    ));
+    let fresh = new_client();
+    let token = app.login_token_with(&fresh).await;
+    let main = app
+        .post_with(
+            &fresh,
+            &[
+                ("action", "login"),
+                ("lgname", "Carol"),
+                ("lgpassword", "newpass4567"),
+                ("lgtoken", &token),
+            ],
+        )
+        .await;
+    assert_eq!(main["login"]["result"], "Success", "{main}");
+}
+
+async fn admin_commands_refuse_bad_input_clearly(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["user", "create", "Uploader", "--password", "x1234567"],
+            "exists already",
+        ),
+        (
+            &["user", "create", "bad|name", "--password", "x1234567"],
+            "not a valid user name",
+        ),
+        (
+            &[
+                "user",
+                "create",
+                "dave",
+                "--password",
+                "x1234567",
+                "--group",
+                "wizards",
+            ],
+            "unknown group \"wizards\"",
+        ),
+        (
+            &["user", "passwd", "Nobody", "--password", "x1234567"],
+            "there is no user",
+        ),
+        (
+            &[
+                "botpassword",
+                "create",
+                "Uploader",
+                "x",
+                "--grants",
+                "basic,flying",
+            ],
+            "unknown grant \"flying\"",
+        ),
+        (
+            &[
+                "botpassword",
+                "create",
+                "Uploader",
+                "x",
+                "--grants",
+                "basic",
+                "--password",
+                "short",
+            ],
+            "at least 32 characters",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = wikiupload(&app, args);
+        assert!(!output.status.success(), "{args:?} must fail");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+on_both_backends!(
+    admin_commands_manage_accounts_while_the_server_runs,
+    admin_commands_refuse_bad_input_clearly,
+);
+
+#[test]
+fn an_unreachable_database_is_a_clear_startup_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_wikiupload"))
+        .args(["user", "create", "x", "--password", "y"])
+        .env("WIKIUPLOAD_DATA_DIR", dir.path())
+        .env(
+            "WIKIUPLOAD_DATABASE_URL",
+            "postgres://nobody@127.0.0.1:1/none",
+        )
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("database unavailable"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_config_typo_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("wiki.toml");
+    std::fs::write(&file, "max_upload_sise = 5\n").expect("written");
+    let output = Command::new(env!("CARGO_BIN_EXE_wikiupload"))
+        .args(["--config", file.to_str().expect("utf-8"), "serve"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("max_upload_sise"), "{stderr}");
+}
+
+/// `serve` on an empty data directory prints a generated administrator
+/// password once, and that password logs in.
+#[tokio::test]
+async fn the_first_start_creates_and_prints_an_administrator() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        listener.local_addr().expect("address").port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wikiupload"))
+        .arg("serve")
+        .env("WIKIUPLOAD_DATA_DIR", dir.path())
+        .env("WIKIUPLOAD_LISTEN", format!("127.0.0.1:{port}"))
+        .env_remove("WIKIUPLOAD_ADMIN_PASSWORD")
+        .env_remove("WIKIUPLOAD_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut out = child.stdout.take().expect("stdout");
+    let printed = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(&mut out).lines() {
+            let line = line.expect("line");
+            let done = line.contains("listening");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines.join("\n")
+    });
+    let printed = tokio::time::timeout(Duration::from_secs(30), printed)
+        .await
+        .expect("serve starts in time")
+        .expect("read");
+    let password = printed
+        .split("with password: ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("a generated password is printed")
+        .trim()
+        .to_owned();
+    let api = format!("http://127.0.0.1:{port}/api.php");
+    let client = new_client();
+    let token: serde_json::Value = client
+        .get(&api)
+        .query(&[
+            ("action", "query"),
+            ("meta", "tokens"),
+            ("type", "login"),
+            ("format", "json"),
+        ])
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let token = token["query"]["tokens"]["logintoken"]
+        .as_str()
+        .expect("token");
+    let login: serde_json::Value = client
+        .post(&api)
+        .form(&[
+            ("action", "login"),
+            ("lgname", "Admin"),
+            ("lgpassword", &password),
+            ("lgtoken", token),
+            ("format", "json"),
+        ])
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(login["login"]["result"], "Success", "{login}");
+}

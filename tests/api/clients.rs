@@ -1,0 +1,139 @@
+//! Real MediaWiki clients (pywikibot, mwclient, mwn, nodemw) against the
+//! server, driven by the scripts in tests/clients. The pinned clients are
+//! installed by tests/clients/setup.sh into target/clients on first use.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Whether python3 and node are here to run the clients. Outside CI their
+/// absence skips these tests with a note; in CI (CI=true) it fails them.
+fn clients_available() -> bool {
+    let found = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let available = found("python3") && found("node") && found("npm");
+    if !available {
+        assert!(
+            std::env::var("CI").is_err(),
+            "python3, node and npm are required in CI"
+        );
+        eprintln!("note: python3/node/npm missing; skipping the real-client tests");
+    }
+    available
+}
+
+/// Installs the clients once per test run.
+fn clients_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = repo().join("target/clients");
+        let status = Command::new("bash")
+            .arg(repo().join("tests/clients/setup.sh"))
+            .arg(&dir)
+            .status()
+            .expect("setup.sh runs");
+        assert!(status.success(), "tests/clients/setup.sh failed");
+        dir
+    })
+    .clone()
+}
+
+/// The command that runs one client script as `user`.
+fn client_command(client: &str, api: &str, user: &str, password: &str) -> Command {
+    let dir = clients_dir();
+    let script = repo().join("tests/clients").join(client);
+    let mut command = if client.ends_with(".py") {
+        let mut c = Command::new(dir.join("venv/bin/python"));
+        c.arg(&script);
+        c
+    } else {
+        let mut c = Command::new("node");
+        c.arg(&script)
+            .env("CLIENTS_NODE_MODULES", dir.join("node_modules"));
+        c
+    };
+    command.args(["--api", api, "--user", user, "--password", password]);
+    command
+}
+
+/// Runs one client script; returns its JSON line.
+async fn run_client(client: &str, api: &str, user: &str, password: &str, args: &[&str]) -> Value {
+    let mut command = client_command(client, api, user, password);
+    command.args(args);
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("joined")
+        .expect("client runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    let result: Value = serde_json::from_str(line).unwrap_or_else(|_| {
+        panic!(
+            "{client}: no JSON result\nstdout: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert!(
+        output.status.success() && result["ok"] == true,
+        "{client} {args:?} failed: {result}\nstderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    result
+}
+
+const CLIENTS: [&str; 4] = [
+    "pywikibot_client.py",
+    "mwclient_client.py",
+    "mwn_client.mjs",
+    "nodemw_client.js",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_client_logs_in_with_a_bot_password_and_a_main_account() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    for client in CLIENTS {
+        for (user, password) in [(BOT_LOGIN, BOT_PASSWORD), ("Uploader", USER_PASSWORD)] {
+            let result = run_client(client, &app.api, user, password, &["login"]).await;
+            assert_eq!(result["user"], "Uploader", "{client} as {user}: {result}");
+            let rights = result["rights"].as_array().expect("rights");
+            assert!(
+                rights.contains(&"upload".into()),
+                "{client} as {user}: {result}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_client_sees_a_wrong_password_fail() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    for client in CLIENTS {
+        let mut command = client_command(client, &app.api, BOT_LOGIN, "wrongwrongwrong");
+        command.arg("login");
+        let output = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .expect("joined")
+            .expect("client runs");
+        assert!(
+            !output.status.success(),
+            "{client} must fail with a wrong password"
+        );
+    }
+}

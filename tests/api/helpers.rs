@@ -1,0 +1,387 @@
+//! Test harness: every test gets its own server on a random loopback port,
+//! with a fresh database (a temporary SQLite file, or a schema of its own
+//! in PostgreSQL) seeded with the same accounts as the reference wiki.
+
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use tokio::sync::oneshot;
+use wikiupload::config::Config;
+use wikiupload::startup::Application;
+
+pub const ADMIN_PASSWORD: &str = "adminpass123456";
+pub const USER_PASSWORD: &str = "uploaderpass12345";
+pub const BOT_LOGIN: &str = "Uploader@bot";
+pub const BOT_PASSWORD: &str = "uploaderbotpassword0123456789abc";
+pub const NOURL_BOT_LOGIN: &str = "Uploader@nourl";
+pub const NOURL_BOT_PASSWORD: &str = "uploadernourlpassword0123456789a";
+
+/// The reference wiki's accounts and rights (see shared/reference-wiki).
+pub const SEED_CONFIG: &str = r#"
+admin_password = "adminpass123456"
+
+[[users]]
+name = "Uploader"
+password = "uploaderpass12345"
+
+[[users]]
+name = "NoUrlUser"
+password = "nourlpass1234567"
+groups = ["nourl"]
+
+[[bot_passwords]]
+user = "Uploader"
+bot = "bot"
+password = "uploaderbotpassword0123456789abc"
+grants = ["basic", "highvolume", "editpage", "createeditmovepage", "uploadfile", "uploadeditmovefile"]
+
+[[bot_passwords]]
+user = "Uploader"
+bot = "nourl"
+password = "uploadernourlpassword0123456789a"
+grants = ["basic", "highvolume", "editpage", "createeditmovepage", "uploadfile"]
+
+[group_permissions.user]
+upload_by_url = true
+
+[revoke_permissions.nourl]
+upload_by_url = true
+"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the test PostgreSQL lives (trust authentication).
+fn postgres_url() -> String {
+    std::env::var("WIKIUPLOAD_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Whether PostgreSQL tests can run. Outside CI a missing server skips
+/// them with a note; in CI (CI=true) it fails them, since CI must cover
+/// both backends.
+pub async fn postgres_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    if let Some(known) = AVAILABLE.get() {
+        return *known;
+    }
+    let reachable = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&postgres_url())
+            .await
+    })
+    .await
+    .is_ok_and(|r| r.is_ok());
+    if !reachable {
+        assert!(
+            std::env::var("CI").is_err(),
+            "PostgreSQL at {} is required in CI",
+            postgres_url()
+        );
+        eprintln!(
+            "note: PostgreSQL not reachable at {}; skipping its tests",
+            postgres_url()
+        );
+    }
+    *AVAILABLE.get_or_init(|| reachable)
+}
+
+/// A running server and a client with its own cookie jar.
+pub struct TestApp {
+    pub api: String,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    pub database_url: String,
+    config_toml: Vec<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    schema: Option<String>,
+}
+
+/// Starts a server seeded like the reference wiki.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, "").await
+}
+
+/// Starts a server with extra TOML configuration on top of the seed.
+pub async fn spawn_app_with(backend: Backend, extra_toml: &str) -> TestApp {
+    init_test_logging();
+    let data_dir = tempfile::tempdir().expect("temporary data directory");
+    let (database_url, schema) = match backend {
+        Backend::Sqlite => (String::new(), None),
+        Backend::Postgres => {
+            let schema = format!("wu_test_{}", uuid::Uuid::new_v4().simple());
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&postgres_url())
+                .await
+                .expect("PostgreSQL connects");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&pool)
+                .await
+                .expect("schema created");
+            pool.close().await;
+            let url = format!("{}?options=-c%20search_path%3D{schema}", postgres_url());
+            (url, Some(schema))
+        }
+    };
+    let base = format!(
+        "listen = \"127.0.0.1:0\"\ndata_dir = {:?}\ndatabase_url = {:?}\ndatabase_max_connections = 4\n",
+        data_dir.path().display().to_string(),
+        database_url,
+    );
+    let toml = vec![base, SEED_CONFIG.to_owned(), extra_toml.to_owned()];
+    let (api, shutdown, server) = start(&toml).await;
+    TestApp {
+        api,
+        client: new_client(),
+        data_dir,
+        database_url,
+        config_toml: toml,
+        shutdown: Some(shutdown),
+        server: Some(server),
+        schema,
+    }
+}
+
+async fn start(layers: &[String]) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let layers: Vec<&str> = layers.iter().map(String::as_str).collect();
+    let config = Config::from_toml(&layers).expect("test configuration is valid");
+    let app = Application::build(config).await.expect("server starts");
+    let api = app.api_url().to_owned();
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    (api, tx, server)
+}
+
+/// A client with a cookie jar of its own (a fresh "browser").
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client builds")
+}
+
+impl TestApp {
+    /// GET api.php with `params` (format=json added).
+    pub async fn get(&self, params: &[(&str, &str)]) -> Value {
+        self.get_with(&self.client, params).await
+    }
+
+    pub async fn get_with(&self, client: &reqwest::Client, params: &[(&str, &str)]) -> Value {
+        let response = client
+            .get(&self.api)
+            .query(&with_format(params))
+            .send()
+            .await
+            .expect("GET answered");
+        json_body(response).await
+    }
+
+    /// GET returning the whole response, for headers and status.
+    pub async fn get_raw(&self, params: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .get(&self.api)
+            .query(&with_format(params))
+            .send()
+            .await
+            .expect("GET answered")
+    }
+
+    /// POST api.php, urlencoded.
+    pub async fn post(&self, params: &[(&str, &str)]) -> Value {
+        self.post_with(&self.client, params).await
+    }
+
+    pub async fn post_with(&self, client: &reqwest::Client, params: &[(&str, &str)]) -> Value {
+        json_body(self.post_raw_with(client, params).await).await
+    }
+
+    pub async fn post_raw(&self, params: &[(&str, &str)]) -> reqwest::Response {
+        self.post_raw_with(&self.client, params).await
+    }
+
+    pub async fn post_raw_with(
+        &self,
+        client: &reqwest::Client,
+        params: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(&self.api)
+            .form(&with_format(params))
+            .send()
+            .await
+            .expect("POST answered")
+    }
+
+    pub async fn login_token(&self) -> String {
+        self.login_token_with(&self.client).await
+    }
+
+    pub async fn login_token_with(&self, client: &reqwest::Client) -> String {
+        let body = self
+            .get_with(
+                client,
+                &[("action", "query"), ("meta", "tokens"), ("type", "login")],
+            )
+            .await;
+        body["query"]["tokens"]["logintoken"]
+            .as_str()
+            .expect("a login token")
+            .to_owned()
+    }
+
+    pub async fn csrf_token(&self) -> String {
+        let body = self.get(&[("action", "query"), ("meta", "tokens")]).await;
+        body["query"]["tokens"]["csrftoken"]
+            .as_str()
+            .expect("a csrf token")
+            .to_owned()
+    }
+
+    /// Logs the test client in with `action=login`; returns the result.
+    pub async fn login(&self, name: &str, password: &str) -> Value {
+        let token = self.login_token().await;
+        self.post(&[
+            ("action", "login"),
+            ("lgname", name),
+            ("lgpassword", password),
+            ("lgtoken", &token),
+        ])
+        .await
+    }
+
+    pub async fn login_as_bot(&self) {
+        let body = self.login(BOT_LOGIN, BOT_PASSWORD).await;
+        assert_eq!(body["login"]["result"], "Success", "{body}");
+    }
+
+    pub async fn login_as_admin(&self) {
+        let token = self.login_token().await;
+        let body = self
+            .post(&[
+                ("action", "clientlogin"),
+                ("username", "Admin"),
+                ("password", ADMIN_PASSWORD),
+                ("logintoken", &token),
+                ("loginreturnurl", "http://127.0.0.1/"),
+            ])
+            .await;
+        assert_eq!(body["clientlogin"]["status"], "PASS", "{body}");
+    }
+
+    /// Stops the server and starts a new one on the same data directory
+    /// and database (on another port); the client keeps its cookies.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop_server().await;
+        let (api, shutdown, server) = start(&self.config_toml).await;
+        self.api = api;
+        self.shutdown = Some(shutdown);
+        self.server = Some(server);
+        self
+    }
+
+    async fn stop_server(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task ends cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        // Drop runs inside the test's runtime, so the schema is dropped
+        // from a thread with a runtime of its own.
+        if let Some(schema) = self.schema.take() {
+            let url = postgres_url();
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    if let Ok(pool) = sqlx::postgres::PgPoolOptions::new()
+                        .max_connections(1)
+                        .connect(&url)
+                        .await
+                    {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP SCHEMA {schema} CASCADE"
+                        )))
+                        .execute(&pool)
+                        .await;
+                        pool.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+fn with_format<'a>(params: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut all = params.to_vec();
+    if !params.iter().any(|(k, _)| *k == "format") {
+        all.push(("format", "json"));
+    }
+    all
+}
+
+pub async fn json_body(response: reqwest::Response) -> Value {
+    let text = response.text().await.expect("body readable");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// `TEST_LOG=1` shows the server's logs; otherwise tests stay quiet.
+fn init_test_logging() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("debug")
+                .try_init();
+        }
+    });
+}
+
+/// Declares each listed `async fn name(backend: Backend)` as two tests,
+/// `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::helpers::postgres_available().await {
+                        super::$name($crate::helpers::Backend::Postgres).await
+                    }
+                }
+            )*
+        }
+    };
+}

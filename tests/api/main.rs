@@ -1,0 +1,14 @@
+//! The integration suite: one binary, each test against its own server on
+//! a random loopback port, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod cli;
+mod clients;
+mod envelope;
+mod login;
+mod paraminfo;
+mod siteinfo;
+mod tokens;
+mod transcripts;
+mod userinfo;
