@@ -16,6 +16,8 @@ use crate::auth::rights::RightsPolicy;
 use crate::auth::{self, Accounts, SessionStore};
 use crate::config::Config;
 use crate::storage::{Database, StorageError};
+use crate::upload::repo::FileRepo;
+use crate::upload::{UploadError, Uploads, publish};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +30,8 @@ pub enum StartupError {
     Seed(#[from] auth::AuthError),
     #[error("cannot create the data directory {0}: {1}")]
     DataDir(String, std::io::Error),
+    #[error("cannot recover the file store: {0}")]
+    FileStore(#[from] UploadError),
 }
 
 /// A bound, ready-to-run server.
@@ -63,10 +67,12 @@ impl Application {
             .local_addr()
             .map_err(|e| StartupError::Bind(config.listen, e))?;
         let server = config.server_url(bound);
+        let repo = FileRepo::new(&config.data_dir, &format!("{server}{}", config.script_path));
+        prepare_file_store(&db, &repo).await?;
         let state = AppState {
             api_url: format!("{server}{}/api.php", config.script_path),
             server,
-            spool_dir: config.data_dir.join("tmp"),
+            uploads: Uploads::new(db.clone(), repo, &config),
             sessions: SessionStore::new(db.clone(), config.session_lifetime),
             accounts,
             db,
@@ -112,6 +118,22 @@ impl Application {
         self.state.db.close().await;
         result
     }
+}
+
+/// Makes the file store consistent before serving: publishes a crash
+/// interrupted are rolled back, and spooled parts of requests that never
+/// finished are dropped.
+async fn prepare_file_store(db: &Database, repo: &FileRepo) -> Result<(), StartupError> {
+    let spool = repo.spool_dir();
+    if spool.exists() {
+        std::fs::remove_dir_all(&spool)
+            .map_err(|e| StartupError::DataDir(spool.display().to_string(), e))?;
+    }
+    let rolled_back = publish::recover(db, repo).await?;
+    if rolled_back > 0 {
+        tracing::warn!(rolled_back, "rolled back interrupted publishes");
+    }
+    Ok(())
 }
 
 /// Removes expired sessions every few minutes, so the table stays small.

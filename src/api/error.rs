@@ -10,6 +10,9 @@ use serde_json::{Map, Value};
 use super::message::Message;
 use crate::auth::AuthError;
 use crate::storage::StorageError;
+use crate::upload::UploadError;
+use crate::upload::title::NameError;
+use crate::upload::verify::VerificationError;
 
 /// A usage or internal error, as MediaWiki reports it.
 #[derive(Debug, Clone)]
@@ -260,4 +263,109 @@ impl From<AuthError> for ApiError {
             }
         }
     }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(err: UploadError) -> ApiError {
+        let simple =
+            |code: &str, text: String| ApiError::new(code, Message::new(code, vec![], text));
+        match err {
+            UploadError::Stash(stash) => simple(stash.code(), stash.to_string()),
+            UploadError::EmptyFile => simple("empty-file", err.to_string()),
+            UploadError::TooLarge => simple("file-too-large", err.to_string()),
+            UploadError::Verification(VerificationError::Refused(refusal)) => {
+                let params = refusal
+                    .params()
+                    .iter()
+                    .map(|p| Value::from(p.as_str()))
+                    .collect();
+                let mut error = ApiError::new(
+                    refusal.code(),
+                    Message::new(refusal.key(), params, refusal.text()),
+                );
+                if let Some(details) = refusal.details() {
+                    error = error.with_data("details", details);
+                }
+                error
+            }
+            UploadError::Verification(VerificationError::Io(io)) => {
+                tracing::error!(error = %io, "reading an upload failed");
+                ApiError::internal("FileBackendError")
+            }
+            UploadError::Name { error, stash_key } => {
+                let recoverable = error.is_recoverable();
+                let mut api = ApiError::new(
+                    error.code(),
+                    Message::new(error.message_key(), vec![], error.info()),
+                );
+                match &error {
+                    NameError::IllegalFilename { filename } => {
+                        api = api.with_data("filename", filename.clone())
+                    }
+                    NameError::FiletypeBanned {
+                        filetype,
+                        allowed,
+                        blacklisted,
+                    } => {
+                        api = api
+                            .with_data("filetype", filetype.clone())
+                            .with_data("allowed", allowed.clone());
+                        if !blacklisted.is_empty() {
+                            api = api.with_data("blacklisted", blacklisted.clone());
+                        }
+                    }
+                    _ => {}
+                }
+                if recoverable {
+                    api = with_stash_key(api, stash_key).with_data("invalidparameter", "filename");
+                }
+                api
+            }
+            UploadError::FileExistsForbidden { name, stash_key } => {
+                let text = format!(
+                    "A file with this name already exists, and cannot be overwritten. If you still want to upload your file, please go back and use a new name. [[File:{0}|thumb|center|{0}]]",
+                    name.as_db_key()
+                );
+                let api = ApiError::new(
+                    "fileexists-forbidden",
+                    Message::new("fileexists-forbidden", vec![], text),
+                );
+                with_stash_key(api, stash_key).with_data("invalidparameter", "filename")
+            }
+            UploadError::NoChange(name) => {
+                // MediaWiki tries to stash after this error and fails, since
+                // the temporary file is gone; it says so.
+                simple(
+                    "fileexists-no-change",
+                    format!("The upload is an exact duplicate of the current version of [[:File:{name}]]."),
+                )
+                .with_data("stasherrors", serde_json::json!([stash_bad_path()]))
+            }
+            UploadError::Storage(storage) => storage.into(),
+            UploadError::Io(io) => {
+                tracing::error!(error = %io, "file storage failure");
+                ApiError::internal("FileBackendError")
+            }
+        }
+    }
+}
+
+/// `filekey`/`sessionkey` of the stashed upload after a recoverable error,
+/// or MediaWiki's `stasherrors` when it could not be stashed.
+fn with_stash_key(error: ApiError, stash_key: Option<String>) -> ApiError {
+    match stash_key {
+        Some(key) => error
+            .with_data("filekey", key.clone())
+            .with_data("sessionkey", key),
+        None => error.with_data("stasherrors", serde_json::json!([stash_bad_path()])),
+    }
+}
+
+fn stash_bad_path() -> Value {
+    serde_json::json!({
+        "message": "uploadstash-exception",
+        "params": ["UploadStashBadPathException", "Path doesn't exist."],
+        "code": "uploadstash-exception",
+        "type": "error",
+    })
 }

@@ -4,6 +4,7 @@
 //! renders the result or error in the requested format.
 
 mod error;
+mod files;
 mod message;
 pub mod modules;
 mod multipart_framing;
@@ -12,7 +13,6 @@ mod request;
 mod response;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -33,6 +33,7 @@ pub use response::{ErrorFormat, FormatVersion, Output};
 use crate::auth::{self, Accounts, CookieChange, Identity, Session, SessionKind, SessionStore};
 use crate::config::Config;
 use crate::storage::Database;
+use crate::upload::Uploads;
 
 /// Everything a request handler needs, shared by all requests.
 #[derive(Debug)]
@@ -45,8 +46,7 @@ pub struct AppState {
     pub server: String,
     /// Absolute URL of api.php.
     pub api_url: String,
-    /// Where uploaded file parts are written as they arrive.
-    pub spool_dir: PathBuf,
+    pub uploads: Uploads,
 }
 
 impl AppState {
@@ -72,10 +72,34 @@ pub struct Ctx<'a> {
     pub same_origin: bool,
 }
 
-/// The routes of the API.
+/// The routes: api.php and the files it describes.
 pub fn router(app: Arc<AppState>) -> Router {
     let path = format!("{}/api.php", app.config.script_path);
-    Router::new().route(&path, any(api_php)).with_state(app)
+    Router::new()
+        .route(&path, any(api_php))
+        .with_state(app.clone())
+        .merge(files::router(app))
+}
+
+/// The user a request's session cookies belong to, for pages outside the
+/// API that need one.
+async fn session_user(app: &AppState, headers: &HeaderMap) -> Option<i64> {
+    let cookie = |kind| cookie_value(headers, &app.cookie_name(kind));
+    let session = app
+        .sessions
+        .load(
+            cookie(SessionKind::Normal).as_deref(),
+            cookie(SessionKind::BotPassword).as_deref(),
+            auth::now(),
+        )
+        .await
+        .ok()?;
+    app.accounts
+        .identity(&session)
+        .await
+        .ok()?
+        .user
+        .map(|u| u.id)
 }
 
 /// The output format chosen by the printer parameters.
@@ -112,7 +136,7 @@ async fn api_php(
             raw.read_body(
                 &parts.headers,
                 body,
-                &app.spool_dir,
+                &app.uploads.repo().spool_dir(),
                 app.config.max_upload_size,
             )
             .await

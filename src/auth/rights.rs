@@ -39,6 +39,15 @@ impl RightsPolicy {
         self.assignable_groups().any(|g| g == group)
     }
 
+    /// The groups whose members get `right` (unless another group revokes it).
+    pub fn groups_with_right(&self, right: &str) -> Vec<String> {
+        self.granted
+            .iter()
+            .filter(|(_, rights)| rights.get(right).copied().unwrap_or(false))
+            .map(|(group, _)| group.clone())
+            .collect()
+    }
+
     /// The rights of members of `groups`, in group order, without repeats.
     pub fn rights_of(&self, groups: &[String]) -> Vec<String> {
         let mut rights: Vec<String> = Vec::new();

@@ -8,9 +8,13 @@
 //! returns rows.
 
 mod accounts;
+mod files;
 mod sessions;
 
 pub use accounts::{BotPasswordRow, UserRow};
+pub use files::{
+    ContentFacts, FILE_NAMESPACE, FileVersionRow, JournalRow, PublishRecord, StashRow,
+};
 pub use sessions::SessionRow;
 
 use std::str::FromStr;

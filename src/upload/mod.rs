@@ -1,3 +1,450 @@
-//! The upload domain. So far: the spool that file parts stream into.
+//! The upload domain: what happens to a file between the request that
+//! brings it and the version it becomes. Received bytes are spooled
+//! (`spool`), named (`title`), verified (`verify`, `media`), warned about
+//! (`warnings`), stashed (`stash`) and published (`publish`) into the
+//! repository (`repo`). No HTTP here: the API layer maps requests in and
+//! outcomes out.
 
+pub mod media;
+pub mod publish;
+pub mod repo;
 pub mod spool;
+pub mod stash;
+pub mod title;
+pub mod verify;
+pub mod warnings;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use repo::FileRepo;
+use spool::SpooledFile;
+use stash::StashError;
+use title::{FileName, NameError};
+use verify::{VerificationError, VerifyConfig};
+use warnings::Warnings;
+
+use crate::config::Config;
+use crate::storage::{
+    ContentFacts, Database, FileVersionRow, PublishRecord, StashRow, StorageError,
+};
+
+/// Everything that stops an upload, each one of MediaWiki's error codes.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error(transparent)]
+    Stash(#[from] StashError),
+    #[error("The file you submitted was empty.")]
+    EmptyFile,
+    #[error("The file you submitted was too large.")]
+    TooLarge,
+    #[error(transparent)]
+    Verification(#[from] VerificationError),
+    /// A name problem; the file was stashed under `stash_key` so the client
+    /// can retry with another name.
+    #[error("{error}")]
+    Name {
+        error: NameError,
+        stash_key: Option<String>,
+    },
+    /// The name is taken and the user may not overwrite it.
+    #[error("A file with this name already exists, and cannot be overwritten.")]
+    FileExistsForbidden {
+        name: FileName,
+        stash_key: Option<String>,
+    },
+    /// The bytes are those of the current version already.
+    #[error("The upload is an exact duplicate of the current version of [[:File:{0}]].")]
+    NoChange(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("file storage failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where the bytes of an upload come from.
+#[derive(Debug)]
+pub enum Source {
+    /// Just received (multipart `file`), in the spool.
+    Received(SpooledFile),
+    /// A stash entry of the uploader (`filekey`).
+    Stashed(StashRow),
+}
+
+/// What the uploader may do to existing files.
+#[derive(Debug, Clone, Copy)]
+pub struct OverwriteRights {
+    pub reupload: bool,
+    pub reupload_own: bool,
+}
+
+/// One upload, as the API layer hands it over.
+#[derive(Debug)]
+pub struct UploadRequest {
+    pub user_id: i64,
+    pub user_name: String,
+    pub rights: OverwriteRights,
+    pub filename: String,
+    pub source: Source,
+    pub comment: String,
+    pub text: Option<String>,
+    pub ignore_warnings: bool,
+    pub stash: bool,
+}
+
+/// How an upload ended, when it did not fail.
+#[derive(Debug)]
+pub enum UploadOutcome {
+    /// Stopped by warnings; the file waits in the stash under `stash_key`.
+    Warning {
+        warnings: Warnings,
+        stash_key: String,
+    },
+    /// `stash=1`: kept in the stash, not published.
+    Stashed { warnings: Warnings, entry: StashRow },
+    /// Published as the current version of `name`.
+    Published {
+        warnings: Warnings,
+        name: FileName,
+        version: FileVersionRow,
+    },
+}
+
+/// The upload service.
+#[derive(Debug, Clone)]
+pub struct Uploads {
+    db: Database,
+    repo: FileRepo,
+    verify: Arc<VerifyConfig>,
+    allowed: Arc<Vec<String>>,
+    prohibited: Arc<Vec<String>>,
+    max_size: u64,
+    /// Publishes of one name run one at a time (striped by name).
+    locks: Arc<Vec<tokio::sync::Mutex<()>>>,
+}
+
+impl Uploads {
+    pub fn new(db: Database, repo: FileRepo, config: &Config) -> Uploads {
+        Uploads {
+            db,
+            repo,
+            verify: Arc::new(VerifyConfig::default()),
+            allowed: Arc::new(config.file_extensions.clone()),
+            prohibited: Arc::new(config.prohibited_file_extensions.clone()),
+            max_size: config.max_upload_size,
+            locks: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
+        }
+    }
+
+    pub fn repo(&self) -> &FileRepo {
+        &self.repo
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// The stash entry behind a `filekey`, checked for its owner.
+    pub async fn stash_entry(
+        &self,
+        key: &str,
+        user_id: Option<i64>,
+    ) -> Result<StashRow, UploadError> {
+        stash::get(&self.db, &self.repo.stash_dir(), key, user_id, |_| {
+            StashError::InvalidKey
+        })
+        .await
+    }
+
+    /// The same for `prop=stashimageinfo`, whose syntax error differs.
+    pub async fn stash_entry_for_query(
+        &self,
+        key: &str,
+        user_id: Option<i64>,
+    ) -> Result<StashRow, UploadError> {
+        stash::get(&self.db, &self.repo.stash_dir(), key, user_id, |k| {
+            StashError::BadFormat(k.to_owned())
+        })
+        .await
+    }
+
+    /// Runs an upload after the caller checked the rights to upload:
+    /// verification, name, overwrite rules, warnings, then stash or publish.
+    pub async fn upload(&self, request: UploadRequest) -> Result<UploadOutcome, UploadError> {
+        let (path, size) = match &request.source {
+            Source::Received(file) => (file.path.to_path_buf(), file.size),
+            Source::Stashed(row) => (
+                self.repo.stash_path(&row.file_key),
+                u64::try_from(row.size).unwrap_or(0),
+            ),
+        };
+        if size == 0 {
+            return Err(UploadError::EmptyFile);
+        }
+        if size > self.max_size {
+            return Err(UploadError::TooLarge);
+        }
+        let inspected = self.inspect(&path, size, &request.filename).await?;
+        let facts = match &request.source {
+            Source::Received(file) => inspected.facts(file.sha1.clone(), size),
+            Source::Stashed(row) => inspected.facts(row.sha1.clone(), size),
+        };
+        // Content problems come first; a name problem only when it passed.
+        let named = match inspected.named {
+            Ok(named) => named,
+            Err(error) => {
+                let stash_key = match error.is_recoverable() {
+                    true => {
+                        self.stash_for_retry(&request, &facts, &inspected.extension)
+                            .await
+                    }
+                    false => None,
+                };
+                return Err(UploadError::Name { error, stash_key });
+            }
+        };
+        if !request.stash {
+            self.check_overwrite(&request, &named.name, &facts, &inspected.extension)
+                .await?;
+        }
+        let warnings = warnings::check(&self.db, &named.name, named.changed, &facts.sha1).await?;
+        if !warnings.is_empty() && !request.ignore_warnings {
+            let entry = self
+                .keep_in_stash(
+                    request.source,
+                    &facts,
+                    &inspected.extension,
+                    request.user_id,
+                )
+                .await?;
+            return Ok(UploadOutcome::Warning {
+                warnings,
+                stash_key: entry.file_key,
+            });
+        }
+        if request.stash {
+            let entry = self
+                .keep_in_stash(
+                    request.source,
+                    &facts,
+                    &inspected.extension,
+                    request.user_id,
+                )
+                .await?;
+            return Ok(UploadOutcome::Stashed { warnings, entry });
+        }
+        let version = self.publish(request, &named.name, facts).await?;
+        Ok(UploadOutcome::Published {
+            warnings,
+            name: named.name,
+            version,
+        })
+    }
+
+    /// Names and verifies the bytes at `path` (blocking work, off the reactor).
+    async fn inspect(
+        &self,
+        path: &std::path::Path,
+        size: u64,
+        requested: &str,
+    ) -> Result<Inspected, UploadError> {
+        let path = path.to_owned();
+        let requested = requested.to_owned();
+        let verify = self.verify.clone();
+        let (allowed, prohibited) = (self.allowed.clone(), self.prohibited.clone());
+        tokio::task::spawn_blocking(move || -> Result<Inspected, UploadError> {
+            let sniffed = verify::sniff_mime(&path, &verify)?;
+            let sniffed_extension = sniffed.as_deref().and_then(verify::canonical_extension);
+            let named = title::name_upload(&requested, sniffed_extension, &allowed, &prohibited);
+            let final_extension = match &named {
+                Ok(named) => named.name.extension().to_owned(),
+                Err(error) => error.final_extension().unwrap_or_default().to_owned(),
+            };
+            let verified = verify::verify_file(&path, size, &final_extension, &verify)?;
+            let media = media::media_facts(&path, &verified.mime);
+            let extension = sniffed_extension.unwrap_or_default().to_owned();
+            Ok(Inspected {
+                named,
+                verified,
+                media,
+                extension,
+            })
+        })
+        .await
+        .map_err(|e| UploadError::Io(std::io::Error::other(e)))?
+    }
+
+    /// Refuses to overwrite a file the user may not overwrite. The upload
+    /// is stashed so the client can retry under another name.
+    async fn check_overwrite(
+        &self,
+        request: &UploadRequest,
+        name: &FileName,
+        facts: &ContentFacts,
+        extension: &str,
+    ) -> Result<(), UploadError> {
+        let Some(current) = self.db.current_file(name.as_db_key()).await? else {
+            return Ok(());
+        };
+        let own = current.user_id == Some(request.user_id);
+        if request.rights.reupload || (request.rights.reupload_own && own) {
+            return Ok(());
+        }
+        let stash_key = self.stash_for_retry(request, facts, extension).await;
+        Err(UploadError::FileExistsForbidden {
+            name: name.clone(),
+            stash_key,
+        })
+    }
+
+    /// Stashes a received file after a recoverable error; a stash source
+    /// is already in the stash and keeps its key. Failures only lose the
+    /// convenience, so they are not errors.
+    async fn stash_for_retry(
+        &self,
+        request: &UploadRequest,
+        facts: &ContentFacts,
+        extension: &str,
+    ) -> Option<String> {
+        match &request.source {
+            Source::Stashed(row) => Some(row.file_key.clone()),
+            Source::Received(file) => self
+                .stash_received(file, request.user_id, facts, extension)
+                .await
+                .ok()
+                .map(|row| row.file_key),
+        }
+    }
+
+    /// Keeps the upload in the stash (for a warning or `stash=1`).
+    async fn keep_in_stash(
+        &self,
+        source: Source,
+        facts: &ContentFacts,
+        extension: &str,
+        user_id: i64,
+    ) -> Result<StashRow, UploadError> {
+        match source {
+            Source::Stashed(row) => Ok(row),
+            Source::Received(file) => {
+                let entry = self
+                    .stash_received(&file, user_id, facts, extension)
+                    .await?;
+                // The bytes now belong to the stash entry.
+                let _ = file.path.keep();
+                Ok(entry)
+            }
+        }
+    }
+
+    async fn stash_received(
+        &self,
+        file: &SpooledFile,
+        user_id: i64,
+        facts: &ContentFacts,
+        extension: &str,
+    ) -> Result<StashRow, UploadError> {
+        let entry = stash::NewEntry {
+            file: &file.path,
+            user_id,
+            facts: facts.clone(),
+            extension,
+            source: "file",
+        };
+        stash::put(&self.db, &self.repo.stash_dir(), entry, crate::auth::now()).await
+    }
+
+    async fn publish(
+        &self,
+        request: UploadRequest,
+        name: &FileName,
+        facts: ContentFacts,
+    ) -> Result<FileVersionRow, UploadError> {
+        let _guard = self.lock(name.as_db_key()).await;
+        let key = name.as_db_key();
+        let current = self.db.current_file(key).await?;
+        if let Some(current) = &current
+            && current.sha1 == facts.sha1
+        {
+            return Err(UploadError::NoChange(name.text()));
+        }
+        let now = crate::auth::now();
+        // Versions are ordered by time: a new one is strictly later.
+        let timestamp = current.as_ref().map_or(now, |c| now.max(c.timestamp + 1));
+        let comment = request.comment.trim().to_owned();
+        let record = PublishRecord {
+            journal_id: 0,
+            name: key.to_owned(),
+            facts,
+            user_id: request.user_id,
+            comment: comment.clone(),
+            timestamp,
+            archive_name: current
+                .as_ref()
+                .map(|_| publish::archive_name(timestamp, key)),
+            page_text: request.text.clone().unwrap_or_else(|| comment.clone()),
+            null_revision_summary: format!(
+                "{} uploaded a new version of [[File:{}]]",
+                request.user_name,
+                name.text()
+            ),
+            stash_key: match &request.source {
+                Source::Stashed(row) => Some(row.file_key.clone()),
+                Source::Received(_) => None,
+            },
+        };
+        let staged: PathBuf = match &request.source {
+            Source::Received(file) => file.path.to_path_buf(),
+            Source::Stashed(row) => self.repo.stash_path(&row.file_key),
+        };
+        publish::publish(&self.db, &self.repo, &staged, record).await?;
+        if let Source::Received(file) = request.source {
+            // Moved into the repository: nothing left to delete.
+            let _ = file.path.keep();
+        }
+        self.db.current_file(key).await?.ok_or_else(|| {
+            UploadError::Storage(StorageError::Unavailable("published row vanished".into()))
+        })
+    }
+
+    async fn lock(&self, name: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        name.hash(&mut hasher);
+        let index = (hasher.finish() % self.locks.len() as u64) as usize;
+        self.locks[index].lock().await
+    }
+}
+
+/// What inspecting a file's bytes found out.
+struct Inspected {
+    named: Result<title::NamedUpload, NameError>,
+    verified: verify::Verified,
+    media: media::MediaFacts,
+    /// The extension of the sniffed MIME type, for the stash key.
+    extension: String,
+}
+
+impl Inspected {
+    fn facts(&self, sha1: String, size: u64) -> ContentFacts {
+        ContentFacts {
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            width: self.media.width,
+            height: self.media.height,
+            bits: self.media.bitdepth,
+            media_type: self.verified.media_type.to_owned(),
+            mime: self.verified.mime.clone(),
+            sha1,
+            metadata: self.media.metadata.to_string(),
+            common_metadata: self.media.common_metadata.to_string(),
+        }
+    }
+}
+
+/// `YYYYMMDDHHMMSS` in UTC, MediaWiki's database timestamp.
+pub fn timestamp14(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .format("%Y%m%d%H%M%S")
+        .to_string()
+}

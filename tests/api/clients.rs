@@ -137,3 +137,39 @@ async fn every_client_sees_a_wrong_password_fail() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_client_uploads_a_file_and_reads_back_the_same_bytes() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (seed, client) in CLIENTS.iter().enumerate() {
+        let bytes = png(40, 30, 1000 + seed as u32);
+        let path = dir.path().join(format!("upload-{seed}.png"));
+        std::fs::write(&path, &bytes).expect("written");
+        let filename = format!("Client upload {seed}.png");
+        let result = run_client(
+            client,
+            &app.api,
+            BOT_LOGIN,
+            BOT_PASSWORD,
+            &[
+                "upload",
+                "--file",
+                path.to_str().expect("utf-8"),
+                "--filename",
+                &filename,
+            ],
+        )
+        .await;
+        assert_eq!(result["sha1"], sha1_hex(&bytes), "{client}: {result}");
+        assert_eq!(
+            result["downloaded_sha1"],
+            sha1_hex(&bytes),
+            "{client}: {result}"
+        );
+        assert_eq!(result["size"], bytes.len(), "{client}: {result}");
+    }
+}

@@ -385,3 +385,136 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+impl TestApp {
+    /// POST action=upload as multipart with the file part `file`, the
+    /// client's CSRF token added unless `token` is given.
+    pub async fn upload(&self, params: &[(&str, &str)], file: Option<&[u8]>) -> Value {
+        self.upload_with(&self.client, params, file).await
+    }
+
+    pub async fn upload_with(
+        &self,
+        client: &reqwest::Client,
+        params: &[(&str, &str)],
+        file: Option<&[u8]>,
+    ) -> Value {
+        let mut form = reqwest::multipart::Form::new().text("action", "upload");
+        if !params.iter().any(|(k, _)| *k == "token") {
+            let body = self
+                .get_with(client, &[("action", "query"), ("meta", "tokens")])
+                .await;
+            let token = body["query"]["tokens"]["csrftoken"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            form = form.text("token", token);
+        }
+        for (name, value) in with_format(params) {
+            form = form.text(name.to_owned(), value.to_owned());
+        }
+        if let Some(bytes) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("upload.bin"),
+            );
+        }
+        let response = client
+            .post(&self.api)
+            .multipart(form)
+            .send()
+            .await
+            .expect("answered");
+        json_body(response).await
+    }
+
+    /// Downloads `url` with the test client.
+    pub async fn download(&self, url: &str) -> reqwest::Response {
+        self.client.get(url).send().await.expect("answered")
+    }
+}
+
+/// A valid PNG of `width` × `height` whose pixels depend on `seed`, so
+/// every seed gives different bytes.
+pub fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut raw = Vec::new();
+    for y in 0..height {
+        raw.push(0); // filter: none
+        for x in 0..width {
+            let v = seed
+                .wrapping_mul(2_654_435_761)
+                .wrapping_add(x * 31 + y * 17);
+            raw.extend_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+        }
+    }
+    // zlib stream of stored (uncompressed) deflate blocks.
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &zlib);
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+/// SHA-1 of `bytes`, lower-case hex.
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    hex::encode(sha1::Sha1::digest(bytes))
+}
+
+impl TestApp {
+    /// POST api.php as multipart/form-data with text fields only.
+    pub async fn post_multipart_fields(&self, params: &[(&str, &str)]) -> Value {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in with_format(params) {
+            form = form.text(name.to_owned(), value.to_owned());
+        }
+        let response = self
+            .client
+            .post(&self.api)
+            .multipart(form)
+            .send()
+            .await
+            .expect("answered");
+        json_body(response).await
+    }
+}

@@ -11,4 +11,5 @@ mod paraminfo;
 mod siteinfo;
 mod tokens;
 mod transcripts;
+mod upload;
 mod userinfo;

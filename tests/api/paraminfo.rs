@@ -123,7 +123,16 @@ async fn a_wildcard_lists_every_query_submodule(backend: Backend) {
         .iter()
         .filter_map(|m| m["path"].as_str())
         .collect();
-    assert_eq!(paths, ["query+tokens", "query+userinfo", "query+siteinfo"]);
+    assert_eq!(
+        paths,
+        [
+            "query+tokens",
+            "query+userinfo",
+            "query+siteinfo",
+            "query+imageinfo",
+            "query+stashimageinfo"
+        ]
+    );
 }
 
 on_both_backends!(

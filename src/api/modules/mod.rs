@@ -4,9 +4,12 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+pub mod imageinfo;
+mod pageset;
 pub mod paraminfo;
 pub mod query;
 pub mod siteinfo;
+pub mod upload;
 
 use super::params::{ParamSpec, ParamType};
 use super::request::RawParams;
@@ -54,6 +57,7 @@ pub const ACTIONS: &[&str] = &[
     "logout",
     "paraminfo",
     "query",
+    "upload",
 ];
 /// The values of `format`.
 pub const FORMATS: &[&str] = &["json", "jsonfm", "none"];
@@ -146,7 +150,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 12] {
+pub fn all_modules() -> [&'static ModuleSpec; 15] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -160,6 +164,9 @@ pub fn all_modules() -> [&'static ModuleSpec; 12] {
         &query::TOKENS,
         &query::USERINFO,
         &siteinfo::SITEINFO,
+        &imageinfo::IMAGEINFO,
+        &imageinfo::STASHIMAGEINFO,
+        &upload::UPLOAD,
     ]
 }
 
@@ -179,6 +186,7 @@ pub enum Parsed {
     Logout,
     Query(query::QueryParams),
     ParamInfo(paraminfo::ParamInfoParams),
+    Upload(Box<upload::UploadParams>),
 }
 
 /// The spec of an action by name.
@@ -190,6 +198,7 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "logout" => &auth::LOGOUT,
         "query" => &query::QUERY,
         "paraminfo" => &paraminfo::PARAMINFO,
+        "upload" => &upload::UPLOAD,
         _ => return None,
     })
 }
@@ -212,6 +221,7 @@ pub fn parse(
         "clientlogin" => Parsed::ClientLogin(auth::ClientLoginParams::parse(&mut reader)?),
         "logout" => Parsed::Logout,
         "paraminfo" => Parsed::ParamInfo(paraminfo::ParamInfoParams::parse(&mut reader)?),
+        "upload" => Parsed::Upload(Box::new(upload::UploadParams::parse(&mut reader)?)),
         _ => Parsed::Help,
     })
 }
@@ -228,6 +238,7 @@ impl Parsed {
             Parsed::Logout => auth::logout(ctx),
             Parsed::Query(params) => query::execute(params, ctx).await,
             Parsed::ParamInfo(params) => paraminfo::execute(params, ctx),
+            Parsed::Upload(params) => upload::execute(*params, ctx).await,
         }
     }
 }

@@ -3,12 +3,15 @@
 
 use serde_json::{Map, Value};
 
-use super::{ModuleSpec, siteinfo};
+use super::{ModuleSpec, imageinfo, pageset, siteinfo};
 use crate::api::request::RawParams;
 use crate::api::{
     ApiError, Ctx, Message, Output, ParamReader, ParamSpec, ParamType, iso_timestamp,
 };
 use crate::auth::TokenType;
+
+/// Prop modules available under `prop=`.
+pub const PROP_MODULES: &[&str] = &["imageinfo", "stashimageinfo"];
 
 /// Meta modules available under `meta=`.
 pub const META_MODULES: &[&str] = &["siteinfo", "tokens", "userinfo"];
@@ -20,7 +23,7 @@ pub static QUERY: ModuleSpec = ModuleSpec {
     class: "ApiQuery",
     prefix: "",
     params: &[
-        ParamSpec::new("prop", ParamType::Submodule(&[], "query+")).multi(),
+        ParamSpec::new("prop", ParamType::Submodule(PROP_MODULES, "query+")).multi(),
         ParamSpec::new("list", ParamType::Submodule(&[], "query+")).multi(),
         ParamSpec::new("meta", ParamType::Submodule(META_MODULES, "query+")).multi(),
         ParamSpec::flag("indexpageids"),
@@ -124,6 +127,9 @@ pub static USERINFO: ModuleSpec = ModuleSpec {
 /// they were asked for (which is the order of their output).
 pub struct QueryParams {
     meta: Vec<Meta>,
+    titles: Vec<String>,
+    imageinfo: Option<imageinfo::ImageInfoParams>,
+    stashimageinfo: Option<imageinfo::StashImageInfoParams>,
 }
 
 enum Meta {
@@ -140,9 +146,9 @@ impl QueryParams {
     ) -> Result<QueryParams, ApiError> {
         let p = |name| QUERY.param(name);
         let mut reader = ParamReader::new(raw, output, QUERY.prefix, QUERY.path, high_limits);
-        // No prop, list or generator modules exist yet: every value of
-        // those is unrecognized.
-        reader.choices(p("prop"))?;
+        // No list or generator modules exist yet: every value of those is
+        // unrecognized.
+        let props = reader.choices(p("prop"))?;
         reader.choices(p("list"))?;
         reader.choice(p("generator"))?;
         let meta = reader.choices(p("meta"))?;
@@ -158,8 +164,28 @@ impl QueryParams {
             reader.flag(p(flag))?;
         }
         reader.string(p("continue"))?;
-        for list in ["titles", "pageids", "revids"] {
+        let titles = reader.strings(p("titles"))?;
+        for list in ["pageids", "revids"] {
             reader.strings(p(list))?;
+        }
+        let mut imageinfo = None;
+        let mut stashimageinfo = None;
+        for module in props {
+            if module == "imageinfo" {
+                let spec = &imageinfo::IMAGEINFO;
+                let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
+                imageinfo = Some(
+                    imageinfo::ImageInfoParams::parse(&mut reader)
+                        .map_err(|e| e.in_module(spec.path))?,
+                );
+            } else {
+                let spec = &imageinfo::STASHIMAGEINFO;
+                let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
+                stashimageinfo = Some(
+                    imageinfo::StashImageInfoParams::parse(&mut reader)
+                        .map_err(|e| e.in_module(spec.path))?,
+                );
+            }
         }
 
         let mut parsed = Vec::new();
@@ -183,12 +209,32 @@ impl QueryParams {
             };
             parsed.push(parse(&mut reader).map_err(|e| e.in_module(spec.path))?);
         }
-        Ok(QueryParams { meta: parsed })
+        Ok(QueryParams {
+            meta: parsed,
+            titles,
+            imageinfo,
+            stashimageinfo,
+        })
     }
 }
 
 pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
     let mut query = Map::new();
+    let mut continuation = None;
+    if !params.titles.is_empty() {
+        let pages = pageset::pages(&params.titles, params.imageinfo.as_ref(), ctx).await?;
+        if !pages.normalized.is_empty() {
+            query.insert("normalized".into(), Value::Array(pages.normalized));
+        }
+        query.insert("pages".into(), pages.pages);
+        continuation = pages.continuation;
+    }
+    if let Some(stash) = params.stashimageinfo {
+        let list = imageinfo::stash_image_info(stash, ctx)
+            .await
+            .map_err(|e| e.in_module(imageinfo::STASHIMAGEINFO.path))?;
+        query.insert("stashimageinfo".into(), list);
+    }
     for meta in params.meta {
         match meta {
             Meta::Siteinfo(params) => {
@@ -208,8 +254,14 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
     if !query.is_empty() {
         ctx.output.add("query", Value::Object(query));
     }
-    if let Some(flag) = ctx.output.flag(true) {
-        ctx.output.add_on_top("batchcomplete", flag);
+    match continuation {
+        // A module has more to give: the client continues, the batch is not complete.
+        Some(next) => ctx.output.add_on_top("continue", next),
+        None => {
+            if let Some(flag) = ctx.output.flag(true) {
+                ctx.output.add_on_top("batchcomplete", flag);
+            }
+        }
     }
     Ok(())
 }

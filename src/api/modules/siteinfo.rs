@@ -59,7 +59,7 @@ pub const MEDIAWIKI_VERSION: &str = "1.39.0";
 
 /// The namespaces of a MediaWiki wiki: id, canonical name, subpages.
 /// The project namespaces (4, 5) take the site's name.
-const NAMESPACES: &[(i64, &str, bool)] = &[
+pub const NAMESPACES: &[(i64, &str, bool)] = &[
     (-2, "Media", false),
     (-1, "Special", false),
     (0, "", false),

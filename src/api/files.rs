@@ -1,0 +1,219 @@
+//! Serving files over HTTP: originals and old versions under the URLs
+//! imageinfo gives (`/images/...`), stashed files to their owner
+//! (`/index.php/Special:UploadStash/file/<key>`), and a plain HTML page per
+//! file (`/index.php/File:<Name>`, imageinfo's `descriptionurl`).
+//!
+//! Only names the database knows are served, at the path the repository
+//! layout computes for them; a request path is never used as a file path.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use super::{AppState, iso_timestamp};
+use crate::storage::FileVersionRow;
+use crate::upload::repo::hash_dirs;
+
+/// The routes for files, under the script path.
+pub fn router(app: Arc<AppState>) -> axum::Router {
+    let base = app.config.script_path.clone();
+    axum::Router::new()
+        .route(
+            &format!("{base}/images/{{*path}}"),
+            axum::routing::get(original),
+        )
+        .route(
+            &format!("{base}/index.php/{{*title}}"),
+            axum::routing::get(wiki_page),
+        )
+        .with_state(app)
+}
+
+/// `/images/<h>/<hh>/<Name>` and `/images/archive/<h>/<hh>/<TS>!<Name>`.
+async fn original(
+    State(app): State<Arc<AppState>>,
+    Path(path): Path<String>,
+    request: Request,
+) -> Response {
+    let parts: Vec<&str> = path.split('/').collect();
+    let found = match parts.as_slice() {
+        ["archive", h, hh, archive_name] => {
+            let name = archive_name
+                .split_once('!')
+                .map(|(_, n)| n)
+                .unwrap_or_default();
+            lookup(&app, name, Some(archive_name), h, hh).await
+        }
+        [h, hh, name] => lookup(&app, name, None, h, hh).await,
+        _ => None,
+    };
+    let Some(version) = found else {
+        return not_found();
+    };
+    let repo = app.uploads.repo();
+    let disk = match &version.archive_name {
+        Some(archive) => repo.archive_path(&version.name, archive),
+        None => repo.public_path(&version.name),
+    };
+    serve(disk, &version.mime, &version.sha1, request).await
+}
+
+/// The version a path names, if the hash directories are the right ones.
+async fn lookup(
+    app: &AppState,
+    name: &str,
+    archive_name: Option<&str>,
+    h: &str,
+    hh: &str,
+) -> Option<FileVersionRow> {
+    if hash_dirs(name) != format!("{h}/{hh}") {
+        return None;
+    }
+    let history = app.db.file_history(name, None, None, i64::MAX).await.ok()?;
+    history
+        .into_iter()
+        .find(|v| v.archive_name.as_deref() == archive_name)
+}
+
+/// Streams a file with range and conditional-request support, the content
+/// type recorded at upload, and headers that stop browsers from running it.
+async fn serve(disk: std::path::PathBuf, mime: &str, sha1: &str, request: Request) -> Response {
+    let etag = format!("\"{sha1}\"");
+    let matches = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut response = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        match ServeFile::new(&disk).oneshot(request).await {
+            Ok(response) => response.map(Body::new),
+            Err(_) => return not_found(),
+        }
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(mime) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    );
+    response
+}
+
+/// `index.php/<title>`: a stashed file for its owner, or a file's page.
+async fn wiki_page(
+    State(app): State<Arc<AppState>>,
+    Path(title): Path<String>,
+    request: Request,
+) -> Response {
+    if let Some(key) = title.strip_prefix("Special:UploadStash/file/") {
+        return stashed(&app, key, request).await;
+    }
+    match title.strip_prefix("File:") {
+        Some(name) => file_page(&app, name).await,
+        None => not_found(),
+    }
+}
+
+async fn stashed(app: &AppState, key: &str, request: Request) -> Response {
+    let user = match super::session_user(app, request.headers()).await {
+        Some(user) => user,
+        None => {
+            return (
+                StatusCode::FORBIDDEN,
+                "You must be logged in to see your stashed files.",
+            )
+                .into_response();
+        }
+    };
+    match app.uploads.stash_entry(key, Some(user)).await {
+        Ok(entry) => {
+            let disk = app.uploads.repo().stash_path(&entry.file_key);
+            serve(disk, &entry.mime, &entry.sha1, request).await
+        }
+        Err(_) => not_found(),
+    }
+}
+
+/// A minimal description page: the file, its description, its history.
+async fn file_page(app: &AppState, name: &str) -> Response {
+    let name = name.replace(' ', "_");
+    let Ok(history) = app.db.file_history(&name, None, None, i64::MAX).await else {
+        return not_found();
+    };
+    let Some(current) = history.first() else {
+        return not_found();
+    };
+    let repo = app.uploads.repo();
+    let description = app
+        .db
+        .page_text(&name)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let title = escape(&name.replace('_', " "));
+    let mut rows = String::new();
+    for version in &history {
+        let url = match &version.archive_name {
+            Some(archive) => repo.archive_url(&version.name, archive),
+            None => repo.public_url(&version.name),
+        };
+        rows.push_str(&format!(
+            "<tr><td><a href=\"{}\">{}</a></td><td>{}×{}</td><td>{} bytes</td><td>{}</td><td>{}</td></tr>\n",
+            escape(&url),
+            iso_timestamp(version.timestamp),
+            version.width,
+            version.height,
+            version.size,
+            escape(version.user_name.as_deref().unwrap_or_default()),
+            escape(&version.comment),
+        ));
+    }
+    let preview = if current.mime.starts_with("image/") && current.mime != "image/svg+xml" {
+        format!(
+            "<p><img src=\"{}\" alt=\"{title}\" style=\"max-width:800px\"></p>",
+            escape(&repo.public_url(&current.name))
+        )
+    } else {
+        format!(
+            "<p><a href=\"{}\">{title}</a></p>",
+            escape(&repo.public_url(&current.name))
+        )
+    };
+    Html(format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>File:{title} - {site}</title></head><body>\
+         <h1>File:{title}</h1>{preview}<h2>Description</h2><pre>{description}</pre>\
+         <h2>File history</h2><table><tr><th>Date/Time</th><th>Dimensions</th><th>Size</th><th>User</th><th>Comment</th></tr>\n{rows}</table>\
+         </body></html>\n",
+        site = escape(&app.config.sitename),
+        description = escape(&description),
+    ))
+    .into_response()
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "Not found.\n").into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,499 @@
+//! `prop=imageinfo` and `prop=stashimageinfo`, and the `imageinfo` object
+//! of upload results: one renderer of a file version's fields, in
+//! MediaWiki's order, for all of them.
+
+use serde_json::{Map, Value, json};
+
+use super::ModuleSpec;
+use crate::api::{ApiError, Ctx, ParamReader, ParamSpec, ParamType, iso_timestamp};
+use crate::storage::{FILE_NAMESPACE, FileVersionRow, StashRow};
+use crate::upload::UploadError;
+
+pub const IMAGEINFO_PROPS: &[&str] = &[
+    "archivename",
+    "badfile",
+    "bitdepth",
+    "canonicaltitle",
+    "comment",
+    "commonmetadata",
+    "dimensions",
+    "extmetadata",
+    "mediatype",
+    "metadata",
+    "mime",
+    "parsedcomment",
+    "sha1",
+    "size",
+    "thumbmime",
+    "timestamp",
+    "uploadwarning",
+    "url",
+    "user",
+    "userid",
+];
+
+const STASH_PROPS: &[&str] = &[
+    "badfile",
+    "bitdepth",
+    "canonicaltitle",
+    "commonmetadata",
+    "dimensions",
+    "extmetadata",
+    "metadata",
+    "mime",
+    "sha1",
+    "size",
+    "thumbmime",
+    "timestamp",
+    "url",
+];
+
+/// What a stash result's imageinfo shows.
+pub const STASH_RESULT_PROPS: &[&str] = &[
+    "timestamp",
+    "size",
+    "canonicaltitle",
+    "url",
+    "sha1",
+    "metadata",
+    "commonmetadata",
+    "extmetadata",
+    "mime",
+    "bitdepth",
+];
+
+/// What a publish result's imageinfo shows: every property of the version.
+const UPLOAD_RESULT_PROPS: &[&str] = &[
+    "timestamp",
+    "user",
+    "userid",
+    "size",
+    "parsedcomment",
+    "comment",
+    "uploadwarning",
+    "canonicaltitle",
+    "url",
+    "sha1",
+    "metadata",
+    "commonmetadata",
+    "extmetadata",
+    "mime",
+    "mediatype",
+    "bitdepth",
+];
+
+pub static IMAGEINFO: ModuleSpec = ModuleSpec {
+    name: "imageinfo",
+    path: "query+imageinfo",
+    group: "prop",
+    class: "ApiQueryImageInfo",
+    prefix: "ii",
+    params: &[
+        ParamSpec::new("prop", ParamType::Enum(IMAGEINFO_PROPS))
+            .multi()
+            .default("timestamp|user"),
+        ParamSpec::new(
+            "limit",
+            ParamType::Limit {
+                max: 500,
+                high_max: 5000,
+            },
+        )
+        .default("1"),
+        ParamSpec::new("start", ParamType::Timestamp),
+        ParamSpec::new("end", ParamType::Timestamp),
+        ParamSpec::new(
+            "urlwidth",
+            ParamType::Integer {
+                min: None,
+                max: None,
+            },
+        )
+        .default("-1"),
+        ParamSpec::new(
+            "urlheight",
+            ParamType::Integer {
+                min: None,
+                max: None,
+            },
+        )
+        .default("-1"),
+        ParamSpec::string("metadataversion").default("1"),
+        ParamSpec::string("extmetadatalanguage").default("en"),
+        ParamSpec::flag("extmetadatamultilang"),
+        ParamSpec::string("extmetadatafilter").multi(),
+        ParamSpec::string("urlparam").default(""),
+        ParamSpec::string("badfilecontexttitle"),
+        ParamSpec::string("continue"),
+        ParamSpec::flag("localonly"),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: true,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Imageinfo"),
+};
+
+pub static STASHIMAGEINFO: ModuleSpec = ModuleSpec {
+    name: "stashimageinfo",
+    path: "query+stashimageinfo",
+    group: "prop",
+    class: "ApiQueryStashImageInfo",
+    prefix: "sii",
+    params: &[
+        ParamSpec::string("filekey").multi(),
+        ParamSpec::string("sessionkey").multi().deprecated(),
+        ParamSpec::new("prop", ParamType::Enum(STASH_PROPS))
+            .multi()
+            .default("timestamp|url"),
+        ParamSpec::new(
+            "urlwidth",
+            ParamType::Integer {
+                min: None,
+                max: None,
+            },
+        )
+        .default("-1"),
+        ParamSpec::new(
+            "urlheight",
+            ParamType::Integer {
+                min: None,
+                max: None,
+            },
+        )
+        .default("-1"),
+        ParamSpec::string("urlparam").default(""),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: true,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Stashimageinfo"),
+};
+
+/// Parsed `ii*` parameters.
+pub struct ImageInfoParams {
+    pub props: Vec<&'static str>,
+    pub limit: i64,
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+}
+
+impl ImageInfoParams {
+    pub fn parse(reader: &mut ParamReader<'_>) -> Result<ImageInfoParams, ApiError> {
+        let p = |name| IMAGEINFO.param(name);
+        let props = reader.choices(p("prop"))?;
+        let limit = reader.limit(p("limit"))?.unwrap_or(1);
+        let start = parse_timestamp(reader, p("start"))?;
+        let end = parse_timestamp(reader, p("end"))?;
+        for name in ["urlwidth", "urlheight"] {
+            reader.integer(p(name))?;
+        }
+        for name in [
+            "metadataversion",
+            "extmetadatalanguage",
+            "urlparam",
+            "badfilecontexttitle",
+            "continue",
+        ] {
+            reader.string(p(name))?;
+        }
+        reader.strings(p("extmetadatafilter"))?;
+        reader.flag(p("extmetadatamultilang"))?;
+        reader.flag(p("localonly"))?;
+        Ok(ImageInfoParams {
+            props,
+            limit,
+            start,
+            end,
+        })
+    }
+}
+
+/// Parsed `sii*` parameters.
+pub struct StashImageInfoParams {
+    keys: Vec<String>,
+    props: Vec<&'static str>,
+}
+
+impl StashImageInfoParams {
+    pub fn parse(reader: &mut ParamReader<'_>) -> Result<StashImageInfoParams, ApiError> {
+        let p = |name| STASHIMAGEINFO.param(name);
+        let mut keys = reader.strings(p("filekey"))?;
+        keys.extend(reader.strings(p("sessionkey"))?);
+        let props = reader.choices(p("prop"))?;
+        reader.integer(p("urlwidth"))?;
+        reader.integer(p("urlheight"))?;
+        reader.string(p("urlparam"))?;
+        if keys.is_empty() {
+            return Err(ApiError::new(
+                "missingparam",
+                crate::api::Message::new(
+                    "apierror-missingparam-at-least-one-of",
+                    vec!["siifilekey".into(), "siisessionkey".into()],
+                    "At least one of the parameters <var>siifilekey</var> and <var>siisessionkey</var> is required.".into(),
+                ),
+            ));
+        }
+        Ok(StashImageInfoParams { keys, props })
+    }
+}
+
+/// A timestamp parameter: ISO 8601, MediaWiki's 14 digits, or Unix seconds.
+fn parse_timestamp(
+    reader: &mut ParamReader<'_>,
+    spec: &ParamSpec,
+) -> Result<Option<i64>, ApiError> {
+    let name = format!("ii{}", spec.name);
+    let Some(text) = reader.string(spec)? else {
+        return Ok(None);
+    };
+    let parsed = chrono::DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.timestamp())
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(&text, "%Y%m%d%H%M%S")
+                .ok()
+                .map(|t| t.and_utc().timestamp())
+        })
+        .or_else(|| text.parse::<i64>().ok());
+    parsed.map(Some).ok_or_else(|| {
+        ApiError::new(
+            "badtimestamp",
+            crate::api::Message::new(
+                "paramvalidator-badtimestamp",
+                vec![name.clone().into(), text.clone().into()],
+                format!("Invalid value \"{text}\" for timestamp parameter <var>{name}</var>."),
+            ),
+        )
+    })
+}
+
+/// The text form of a DB key: underscores become spaces.
+fn text_of(db_key: &str) -> String {
+    db_key.replace('_', " ")
+}
+
+/// imageinfo's `extmetadata`: what core MediaWiki reports without extensions.
+fn ext_metadata(timestamp: i64, object_name: &str) -> Value {
+    json!({
+        "DateTime": {"value": iso_timestamp(timestamp), "source": "mediawiki-metadata", "hidden": ""},
+        "ObjectName": {"value": object_name, "source": "mediawiki-metadata", "hidden": ""},
+    })
+}
+
+fn without_extension(text: &str) -> &str {
+    text.rsplit_once('.').map_or(text, |(base, _)| base)
+}
+
+fn parse_json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// The fields of one version, in MediaWiki's order, for `props`.
+pub fn version_info(
+    row: &FileVersionRow,
+    props: &[&str],
+    page_id: Option<i64>,
+    ctx: &Ctx<'_>,
+) -> Map<String, Value> {
+    let wants = |p: &str| props.contains(&p);
+    let repo = ctx.app.uploads.repo();
+    let mut info = Map::new();
+    if wants("timestamp") {
+        info.insert("timestamp".into(), iso_timestamp(row.timestamp).into());
+    }
+    if wants("user") {
+        info.insert(
+            "user".into(),
+            row.user_name.clone().unwrap_or_default().into(),
+        );
+    }
+    if wants("userid") {
+        info.insert("userid".into(), row.user_id.unwrap_or(0).into());
+    }
+    if wants("size") || wants("dimensions") {
+        info.insert("size".into(), row.size.into());
+        info.insert("width".into(), row.width.into());
+        info.insert("height".into(), row.height.into());
+    }
+    if wants("parsedcomment") {
+        info.insert("parsedcomment".into(), escape_html(&row.comment).into());
+    }
+    if wants("comment") {
+        info.insert("comment".into(), row.comment.clone().into());
+    }
+    if wants("uploadwarning") {
+        info.insert(
+            "html".into(),
+            format!(
+                "<p>A file with this name exists already, please check <strong><a class=\"mw-selflink selflink\">File:{}</a></strong> if you are not sure if you want to overwrite it.\n</p>\n",
+                escape_html(&text_of(&row.name))
+            )
+            .into(),
+        );
+    }
+    if wants("canonicaltitle") {
+        info.insert(
+            "canonicaltitle".into(),
+            format!("File:{}", text_of(&row.name)).into(),
+        );
+    }
+    if wants("url") {
+        let url = match &row.archive_name {
+            Some(archive) => repo.archive_url(&row.name, archive),
+            None => repo.public_url(&row.name),
+        };
+        info.insert("url".into(), url.into());
+        info.insert(
+            "descriptionurl".into(),
+            repo.description_url(&row.name).into(),
+        );
+        if let Some(id) = page_id {
+            info.insert(
+                "descriptionshorturl".into(),
+                format!(
+                    "{}{}/index.php?curid={id}",
+                    ctx.app.server, ctx.app.config.script_path
+                )
+                .into(),
+            );
+        }
+    }
+    if wants("sha1") {
+        info.insert("sha1".into(), row.sha1.clone().into());
+    }
+    if wants("metadata") {
+        info.insert("metadata".into(), parse_json(&row.metadata));
+    }
+    if wants("commonmetadata") {
+        info.insert("commonmetadata".into(), parse_json(&row.common_metadata));
+    }
+    if wants("extmetadata") {
+        info.insert(
+            "extmetadata".into(),
+            ext_metadata(row.timestamp, without_extension(&text_of(&row.name))),
+        );
+    }
+    if wants("mime") {
+        info.insert("mime".into(), row.mime.clone().into());
+    }
+    if wants("mediatype") {
+        info.insert("mediatype".into(), row.media_type.clone().into());
+    }
+    if let (true, Some(archive)) = (wants("archivename"), &row.archive_name) {
+        info.insert("archivename".into(), archive.clone().into());
+    }
+    if wants("bitdepth") {
+        info.insert("bitdepth".into(), row.bits.into());
+    }
+    info
+}
+
+/// The imageinfo of a publish result.
+pub async fn upload_result_info(row: &FileVersionRow, ctx: &Ctx<'_>) -> Result<Value, ApiError> {
+    // Like MediaWiki, the short URL appears only once the page existed
+    // before this upload, i.e. on re-uploads.
+    let page_id = if row.archive_name.is_none() && is_reupload(row, ctx).await? {
+        ctx.app.db.page_id(FILE_NAMESPACE, &row.name).await?
+    } else {
+        None
+    };
+    Ok(Value::Object(version_info(
+        row,
+        UPLOAD_RESULT_PROPS,
+        page_id,
+        ctx,
+    )))
+}
+
+async fn is_reupload(row: &FileVersionRow, ctx: &Ctx<'_>) -> Result<bool, ApiError> {
+    let history = ctx.app.db.file_history(&row.name, None, None, 2).await?;
+    Ok(history.len() > 1)
+}
+
+/// The imageinfo of a stash entry.
+pub fn stash_info(entry: &StashRow, props: &[&str], ctx: &Ctx<'_>) -> Value {
+    let wants = |p: &str| props.contains(&p);
+    let repo = ctx.app.uploads.repo();
+    let mut info = Map::new();
+    if wants("timestamp") {
+        info.insert("timestamp".into(), iso_timestamp(entry.created_at).into());
+    }
+    if wants("size") || wants("dimensions") {
+        info.insert("size".into(), entry.size.into());
+        info.insert("width".into(), entry.width.into());
+        info.insert("height".into(), entry.height.into());
+    }
+    if wants("canonicaltitle") {
+        info.insert(
+            "canonicaltitle".into(),
+            format!("File:{}", entry.temp_name).into(),
+        );
+    }
+    if wants("url") {
+        let url = repo.stash_url(&entry.file_key);
+        info.insert("url".into(), url.clone().into());
+        info.insert("descriptionurl".into(), url.into());
+    }
+    if wants("sha1") {
+        info.insert("sha1".into(), entry.sha1.clone().into());
+    }
+    if wants("metadata") {
+        info.insert("metadata".into(), parse_json(&entry.metadata));
+    }
+    if wants("commonmetadata") {
+        info.insert("commonmetadata".into(), parse_json(&entry.common_metadata));
+    }
+    if wants("extmetadata") {
+        info.insert(
+            "extmetadata".into(),
+            ext_metadata(entry.created_at, without_extension(&entry.temp_name)),
+        );
+    }
+    if wants("mime") {
+        info.insert("mime".into(), entry.mime.clone().into());
+    }
+    if wants("bitdepth") {
+        info.insert("bitdepth".into(), entry.bits.into());
+    }
+    Value::Object(info)
+}
+
+/// `prop=stashimageinfo`: a list, one object per key.
+pub async fn stash_image_info(
+    params: StashImageInfoParams,
+    ctx: &mut Ctx<'_>,
+) -> Result<Value, ApiError> {
+    let Some(user) = ctx.identity.user.clone() else {
+        return Err(ApiError::new(
+            "notloggedin",
+            crate::api::Message::new(
+                "apierror-mustbeloggedin-uploadstash",
+                vec![],
+                "The upload stash is only available to logged-in users.".into(),
+            ),
+        ));
+    };
+    let mut list = Vec::new();
+    for key in &params.keys {
+        let entry = match ctx
+            .app
+            .uploads
+            .stash_entry_for_query(key, Some(user.id))
+            .await
+        {
+            // MediaWiki 1.39 lets this exception escape uncaught.
+            Err(UploadError::Stash(crate::upload::stash::StashError::WrongOwner(_))) => {
+                return Err(ApiError::internal("UploadStashWrongOwnerException"));
+            }
+            other => other?,
+        };
+        list.push(stash_info(&entry, &params.props, ctx));
+    }
+    Ok(Value::Array(list))
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,209 @@
+//! The pages a query names with `titles`: normalized, looked up, and
+//! (with `prop=imageinfo`) given their file history. fv1 lists them in an
+//! object keyed by page id (negative ids for missing pages), fv2 in a list.
+
+use serde_json::{Map, Value, json};
+
+use super::imageinfo::{self, ImageInfoParams};
+use super::siteinfo::NAMESPACES;
+use crate::api::{ApiError, Ctx, FormatVersion, iso_timestamp};
+use crate::storage::FILE_NAMESPACE;
+
+/// The pages of one query.
+pub struct Pages {
+    pub normalized: Vec<Value>,
+    pub pages: Value,
+    /// `continue` for the client when a file has more versions than asked for.
+    pub continuation: Option<Value>,
+}
+
+/// A parsed title: namespace and DB key.
+struct Title {
+    namespace: i64,
+    db_key: String,
+}
+
+impl Title {
+    /// The text form with the namespace's name, as the API shows titles.
+    fn text(&self, sitename: &str) -> String {
+        let name = self.db_key.replace('_', " ");
+        match namespace_name(self.namespace, sitename) {
+            prefix if prefix.is_empty() => name,
+            prefix => format!("{prefix}:{name}"),
+        }
+    }
+}
+
+fn namespace_name(id: i64, sitename: &str) -> String {
+    match id {
+        4 => sitename.to_owned(),
+        5 => format!("{sitename} talk"),
+        _ => NAMESPACES
+            .iter()
+            .find(|(ns, _, _)| *ns == id)
+            .map(|(_, name, _)| (*name).to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// Parses `input` as a page title; `None` when it cannot be one.
+fn parse_title(input: &str, sitename: &str) -> Option<Title> {
+    let spaced = input.replace('_', " ");
+    let text = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (namespace, rest) = match text.split_once(':') {
+        Some((prefix, rest)) => match namespace_id(prefix.trim(), sitename) {
+            Some(id) => (id, rest.trim()),
+            None => (0, text.as_str()),
+        },
+        None => (0, text.as_str()),
+    };
+    if rest.is_empty() || rest.chars().any(|c| "#<>[]|{}".contains(c)) {
+        return None;
+    }
+    let mut chars = rest.chars();
+    let first = chars.next()?;
+    let capitalized: String = first.to_uppercase().chain(chars).collect();
+    Some(Title {
+        namespace,
+        db_key: capitalized.replace(' ', "_"),
+    })
+}
+
+fn namespace_id(prefix: &str, sitename: &str) -> Option<i64> {
+    let prefix = prefix.to_lowercase();
+    match prefix.as_str() {
+        "image" => return Some(6),
+        "image talk" => return Some(7),
+        _ => {}
+    }
+    if prefix == sitename.to_lowercase() {
+        return Some(4);
+    }
+    if prefix == format!("{} talk", sitename.to_lowercase()) {
+        return Some(5);
+    }
+    NAMESPACES
+        .iter()
+        .find(|(id, name, _)| *id != 0 && name.to_lowercase() == prefix)
+        .map(|(id, _, _)| *id)
+}
+
+pub async fn pages(
+    titles: &[String],
+    imageinfo: Option<&ImageInfoParams>,
+    ctx: &Ctx<'_>,
+) -> Result<Pages, ApiError> {
+    let sitename = &ctx.app.config.sitename;
+    let mut normalized = Vec::new();
+    let mut missing: Vec<Map<String, Value>> = Vec::new();
+    let mut existing: Vec<(i64, Map<String, Value>)> = Vec::new();
+    let mut continuation = None;
+    let single = titles.len() == 1;
+    for input in titles {
+        let Some(title) = parse_title(input, sitename) else {
+            let mut page = Map::new();
+            page.insert("title".into(), input.clone().into());
+            page.insert(
+                "invalidreason".into(),
+                "The requested page title is empty or contains invalid characters.".into(),
+            );
+            ctx.output.set_flag(&mut page, "invalid", true);
+            missing.push(page);
+            continue;
+        };
+        let text = title.text(sitename);
+        if &text != input {
+            normalized.push(json!({"from": input, "to": text}));
+        }
+        let page_id = ctx.app.db.page_id(title.namespace, &title.db_key).await?;
+        let mut page = Map::new();
+        if let Some(id) = page_id {
+            page.insert("pageid".into(), id.into());
+        }
+        page.insert("ns".into(), title.namespace.into());
+        page.insert("title".into(), text.into());
+        if page_id.is_none() {
+            ctx.output.set_flag(&mut page, "missing", true);
+        }
+        if title.namespace == FILE_NAMESPACE
+            && let Some(params) = imageinfo
+        {
+            let history = ctx
+                .app
+                .db
+                .file_history(&title.db_key, params.start, params.end, params.limit + 1)
+                .await?;
+            if history.is_empty() {
+                page.insert("imagerepository".into(), "".into());
+            } else {
+                page.insert("imagerepository".into(), "local".into());
+                let limit = usize::try_from(params.limit).unwrap_or(1);
+                if let Some(next) = history.get(limit) {
+                    continuation = Some(if single {
+                        json!({"iistart": iso_timestamp(next.timestamp), "continue": "||"})
+                    } else {
+                        json!({"iicontinue": format!("{}|{}", title.db_key, crate::upload::timestamp14(next.timestamp)), "continue": "||"})
+                    });
+                }
+                let versions: Vec<Value> = history
+                    .iter()
+                    .take(limit)
+                    .map(|row| {
+                        Value::Object(imageinfo::version_info(row, &params.props, page_id, ctx))
+                    })
+                    .collect();
+                page.insert("imageinfo".into(), versions.into());
+            }
+        }
+        match page_id {
+            Some(id) => existing.push((id, page)),
+            None => missing.push(page),
+        }
+    }
+    existing.sort_by_key(|(id, _)| *id);
+    let pages = match ctx.output.fv {
+        FormatVersion::V2 => Value::Array(
+            missing
+                .into_iter()
+                .chain(existing.into_iter().map(|(_, p)| p))
+                .map(Value::Object)
+                .collect(),
+        ),
+        FormatVersion::V1 => {
+            let mut by_id = Map::new();
+            for (i, page) in missing.into_iter().enumerate() {
+                by_id.insert(format!("-{}", i + 1), Value::Object(page));
+            }
+            for (id, page) in existing {
+                by_id.insert(id.to_string(), Value::Object(page));
+            }
+            Value::Object(by_id)
+        }
+    };
+    Ok(Pages {
+        normalized,
+        pages,
+        continuation,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_normalized_with_their_namespace() {
+        let t = parse_title("image:my_file.png", "Wiki").expect("valid");
+        assert_eq!((t.namespace, t.db_key.as_str()), (6, "My_file.png"));
+        assert_eq!(t.text("Wiki"), "File:My file.png");
+        let main = parse_title("main page", "Wiki").expect("valid");
+        assert_eq!(
+            (main.namespace, main.text("Wiki")),
+            (0, "Main page".to_owned())
+        );
+        let project = parse_title("wiki:About", "Wiki").expect("valid");
+        assert_eq!(project.namespace, 4);
+        assert!(parse_title("File:", "Wiki").is_none());
+        assert!(parse_title("a[b]", "Wiki").is_none());
+    }
+}

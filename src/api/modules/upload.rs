@@ -1,0 +1,376 @@
+//! `action=upload`: parameters and MediaWiki's checks in its order (source,
+//! rights, then the upload domain), and the shapes of its answers.
+
+use serde_json::{Map, Value};
+
+use super::ModuleSpec;
+use super::imageinfo;
+use crate::api::request::UploadedPart;
+use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType};
+use crate::auth::TokenType;
+use crate::upload::warnings::{Existence, Warnings};
+use crate::upload::{OverwriteRights, Source, UploadOutcome, UploadRequest};
+
+/// The largest `filesize` MediaWiki's parameter declaration allows
+/// ($wgMaxUploadSize of the reference); larger values are clamped.
+const FILESIZE_MAX: i64 = 2_147_483_648;
+
+pub static UPLOAD: ModuleSpec = ModuleSpec {
+    name: "upload",
+    path: "upload",
+    group: "action",
+    class: "ApiUpload",
+    prefix: "",
+    params: &[
+        ParamSpec::string("filename"),
+        ParamSpec::string("comment").default(""),
+        ParamSpec::new("tags", ParamType::Enum(&[])).multi(),
+        ParamSpec::new("text", ParamType::Text),
+        ParamSpec::flag("watch").deprecated(),
+        ParamSpec::new(
+            "watchlist",
+            ParamType::Enum(&["nochange", "preferences", "watch"]),
+        )
+        .default("preferences"),
+        ParamSpec::flag("ignorewarnings"),
+        ParamSpec::new("file", ParamType::Upload),
+        ParamSpec::string("url"),
+        ParamSpec::string("filekey"),
+        ParamSpec::string("sessionkey").deprecated(),
+        ParamSpec::flag("stash"),
+        ParamSpec::new(
+            "filesize",
+            ParamType::Integer {
+                min: Some(0),
+                max: Some(FILESIZE_MAX),
+            },
+        ),
+        ParamSpec::new(
+            "offset",
+            ParamType::Integer {
+                min: Some(0),
+                max: None,
+            },
+        ),
+        ParamSpec::new("chunk", ParamType::Upload),
+        ParamSpec::flag("async"),
+        ParamSpec::flag("checkstatus"),
+        ParamSpec::token(TokenType::Csrf),
+    ],
+    must_post: true,
+    write: true,
+    read_rights: true,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Upload"),
+};
+
+pub struct UploadParams {
+    filename: Option<String>,
+    comment: String,
+    tags: Vec<String>,
+    text: Option<String>,
+    ignore_warnings: bool,
+    file: Option<UploadedPart>,
+    url: Option<String>,
+    filekey: Option<String>,
+    stash: bool,
+    chunk: Option<UploadedPart>,
+    checkstatus: bool,
+}
+
+impl UploadParams {
+    pub fn parse(reader: &mut ParamReader<'_>) -> Result<UploadParams, ApiError> {
+        let p = |name| UPLOAD.param(name);
+        let filename = reader.string(p("filename"))?;
+        let comment = reader.string(p("comment"))?.unwrap_or_default();
+        // Tags are checked against the (empty) list of defined tags later,
+        // with MediaWiki's own error, so read them as plain strings here.
+        let tags = reader.strings(&ParamSpec::string("tags").multi())?;
+        let text = reader.string(p("text"))?;
+        reader.flag(p("watch"))?;
+        reader.choice(p("watchlist"))?;
+        let ignore_warnings = reader.flag(p("ignorewarnings"))?;
+        let file = reader.upload(p("file"))?;
+        let url = reader.string(p("url"))?;
+        let filekey = reader.string(p("filekey"))?;
+        let sessionkey = reader.string(p("sessionkey"))?;
+        let stash = reader.flag(p("stash"))?;
+        reader.integer(p("filesize"))?;
+        reader.integer(p("offset"))?;
+        let chunk = reader.upload(p("chunk"))?;
+        reader.flag(p("async"))?;
+        let checkstatus = reader.flag(p("checkstatus"))?;
+        Ok(UploadParams {
+            filename,
+            comment,
+            tags,
+            text,
+            ignore_warnings,
+            file,
+            url,
+            filekey: filekey.filter(|k| !k.is_empty()).or(sessionkey),
+            stash,
+            chunk,
+            checkstatus,
+        })
+    }
+}
+
+pub async fn execute(params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
+    let app = ctx.app;
+    if !app.config.enable_uploads {
+        return Err(simple("uploaddisabled", "Uploads disabled."));
+    }
+    if params.chunk.is_some() {
+        return Err(simple(
+            "stashfailed",
+            "Chunked uploads are not supported by this server yet.",
+        ));
+    }
+    if params.checkstatus && params.filekey.is_some() {
+        // No asynchronous uploads yet, so there is never a status to report.
+        return Err(simple("missingresult", "No result in status data."));
+    }
+    let sources = [
+        ("filekey", params.filekey.is_some()),
+        ("file", params.file.is_some()),
+        ("url", params.url.is_some()),
+    ];
+    let given: Vec<&str> = sources
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect();
+    match given.as_slice() {
+        [] => {
+            return Err(ApiError::new(
+                "missingparam",
+                Message::new(
+                    "apierror-missingparam-one-of",
+                    vec!["filekey".into(), "file".into(), "url".into()],
+                    "One of the parameters <var>filekey</var>, <var>file</var> and <var>url</var> is required.".into(),
+                ),
+            ));
+        }
+        [_] => {}
+        [first, second, ..] => {
+            return Err(ApiError::new(
+                "invalidparammix",
+                Message::new(
+                    "apierror-invalidparammix-cannotusewith",
+                    vec![(*first).into(), (*second).into()],
+                    format!(
+                        "The parameters <var>{first}</var> and <var>{second}</var> can not be used together."
+                    ),
+                ),
+            ));
+        }
+    }
+    let Some(filename) = params.filename else {
+        return Err(ApiError::new(
+            "nofilename",
+            Message::new(
+                "apierror-missingparam",
+                vec!["filename".into()],
+                "The <var>filename</var> parameter must be set.".into(),
+            ),
+        ));
+    };
+    let user_id = ctx.identity.user.as_ref().map(|u| u.id);
+    let source = if let Some(key) = &params.filekey {
+        Source::Stashed(app.uploads.stash_entry(key, user_id).await?)
+    } else if params.url.is_some() {
+        // Uploads from a URL are not implemented yet: the switch is off.
+        return Err(simple("copyuploaddisabled", "Upload by URL disabled."));
+    } else {
+        match params.file {
+            Some(part) => Source::Received(part.file),
+            None => return Err(simple("missingparam", "No file was sent.")),
+        }
+    };
+    check_upload_rights(ctx)?;
+    if !params.tags.is_empty() {
+        let list = params.tags.join(", ");
+        let text = if params.tags.len() == 1 {
+            format!("The tag \"{list}\" is not allowed to be manually applied.")
+        } else {
+            format!("The following tags are not allowed to be manually applied: {list}")
+        };
+        return Err(ApiError::new(
+            "badtags",
+            Message::new("tags-apply-not-allowed-one", vec![list.into()], text),
+        )
+        .with_data("disallowedtags", params.tags));
+    }
+    let Some(user) = ctx.identity.user.clone() else {
+        return Err(must_be_logged_in());
+    };
+    let request = UploadRequest {
+        user_id: user.id,
+        user_name: user.name.clone(),
+        rights: OverwriteRights {
+            reupload: ctx.identity.has_right("reupload"),
+            reupload_own: ctx.identity.has_right("reupload-own"),
+        },
+        filename,
+        source,
+        comment: params.comment,
+        text: params.text,
+        ignore_warnings: params.ignore_warnings,
+        stash: params.stash,
+    };
+    let outcome = app.uploads.upload(request).await?;
+    let mut result = Map::new();
+    match outcome {
+        UploadOutcome::Warning {
+            warnings,
+            stash_key,
+        } => {
+            result.insert("result".into(), "Warning".into());
+            result.insert("warnings".into(), render_warnings(&warnings, ctx));
+            result.insert("filekey".into(), stash_key.clone().into());
+            result.insert("sessionkey".into(), stash_key.into());
+        }
+        UploadOutcome::Stashed { warnings, entry } => {
+            result.insert("result".into(), "Success".into());
+            if !warnings.is_empty() {
+                result.insert("warnings".into(), render_warnings(&warnings, ctx));
+            }
+            result.insert("filekey".into(), entry.file_key.clone().into());
+            result.insert("sessionkey".into(), entry.file_key.clone().into());
+            result.insert(
+                "imageinfo".into(),
+                imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, ctx),
+            );
+        }
+        UploadOutcome::Published {
+            warnings,
+            name,
+            version,
+        } => {
+            result.insert("result".into(), "Success".into());
+            result.insert("filename".into(), name.as_db_key().into());
+            if !warnings.is_empty() {
+                result.insert("warnings".into(), render_warnings(&warnings, ctx));
+            }
+            let info = imageinfo::upload_result_info(&version, ctx).await?;
+            result.insert("imageinfo".into(), info);
+        }
+    }
+    ctx.output.add("upload", Value::Object(result));
+    Ok(())
+}
+
+/// `upload` and `edit`, as MediaWiki checks them for file uploads.
+fn check_upload_rights(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    if ctx.identity.is_anonymous() {
+        return Err(must_be_logged_in());
+    }
+    for right in ["upload", "edit"] {
+        if !ctx.identity.has_right(right) {
+            return Err(permission_denied(ctx, right));
+        }
+    }
+    Ok(())
+}
+
+fn must_be_logged_in() -> ApiError {
+    simple(
+        "mustbeloggedin",
+        "You must be logged in to upload this file.",
+    )
+}
+
+/// `permissiondenied`, naming the groups that have the right as MediaWiki does.
+pub fn permission_denied(ctx: &Ctx<'_>, right: &str) -> ApiError {
+    let policy = ctx.app.accounts.policy();
+    let project = &ctx.app.config.sitename;
+    let groups: Vec<String> = policy
+        .groups_with_right(right)
+        .into_iter()
+        .filter(|g| g != "*")
+        .map(|g| format!("[[{project}:{}|{}]]", group_page(&g), group_page(&g)))
+        .collect();
+    let text = match groups.len() {
+        0 => "You are not allowed to execute the action you have requested.".to_owned(),
+        1 => format!(
+            "The action you have requested is limited to users in the group: {}.",
+            groups[0]
+        ),
+        _ => format!(
+            "The action you have requested is limited to users in one of the groups: {}.",
+            groups.join(", ")
+        ),
+    };
+    ApiError::new(
+        "permissiondenied",
+        Message::new("badaccess-groups", vec![], text),
+    )
+}
+
+/// The English name of a group's members, as in MediaWiki's `group-*` messages.
+fn group_page(group: &str) -> String {
+    match group {
+        "user" => "Users".into(),
+        "sysop" => "Administrators".into(),
+        "bot" => "Bots".into(),
+        "bureaucrat" => "Bureaucrats".into(),
+        "autoconfirmed" => "Autoconfirmed users".into(),
+        "interface-admin" => "Interface administrators".into(),
+        "suppress" => "Suppressors".into(),
+        other => {
+            let mut chars = other.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
+fn simple(code: &str, text: &str) -> ApiError {
+    ApiError::new(code, Message::new(code, vec![], text.to_owned()))
+}
+
+/// The warnings object, keys in MediaWiki's order.
+pub fn render_warnings(warnings: &Warnings, ctx: &Ctx<'_>) -> Value {
+    let mut out = Map::new();
+    if let Some(name) = &warnings.badfilename {
+        out.insert("badfilename".into(), name.clone().into());
+    }
+    if let Some(name) = &warnings.was_deleted {
+        out.insert("was-deleted".into(), name.clone().into());
+    }
+    if !warnings.duplicate.is_empty() {
+        out.insert("duplicate".into(), warnings.duplicate.clone().into());
+    }
+    if let Some(name) = &warnings.duplicate_archive {
+        out.insert("duplicate-archive".into(), name.clone().into());
+    }
+    if let Some(existence) = &warnings.existence {
+        let (key, name) = match existence {
+            Existence::Exists(n) => ("exists", n),
+            Existence::PageExists(n) => ("page-exists", n),
+            Existence::ExistsNormalized(n) => ("exists-normalized", n),
+            Existence::Thumb(n) => ("thumb", n),
+            Existence::ThumbName(n) => ("thumb-name", n),
+            Existence::BadPrefix(n) => ("bad-prefix", n),
+        };
+        out.insert(key.into(), name.clone().into());
+    }
+    if let Some(timestamp) = warnings.nochange {
+        out.insert(
+            "nochange".into(),
+            serde_json::json!({"timestamp": crate::api::iso_timestamp(timestamp)}),
+        );
+    }
+    if !warnings.duplicate_versions.is_empty() {
+        let versions: Vec<Value> = warnings
+            .duplicate_versions
+            .iter()
+            .map(|t| serde_json::json!({"timestamp": crate::api::iso_timestamp(*t)}))
+            .collect();
+        out.insert("duplicateversions".into(), versions.into());
+    }
+    let _ = ctx;
+    Value::Object(out)
+}

@@ -1,0 +1,593 @@
+//! action=upload with a file or a filekey: publishing, warnings, the stash,
+//! errors, and the files served afterwards.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+async fn a_png_is_published_and_served_byte_for_byte(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let bytes = png(32, 20, 1);
+    let body = app
+        .upload(
+            &[
+                ("filename", "First test.png"),
+                ("comment", "A comment"),
+                ("text", "Page text"),
+            ],
+            Some(&bytes),
+        )
+        .await;
+    let upload = &body["upload"];
+    assert_eq!(upload["result"], "Success", "{body}");
+    assert_eq!(upload["filename"], "First_test.png");
+    let info = &upload["imageinfo"];
+    let keys: Vec<&String> = info.as_object().expect("object").keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "timestamp",
+            "user",
+            "userid",
+            "size",
+            "width",
+            "height",
+            "parsedcomment",
+            "comment",
+            "html",
+            "canonicaltitle",
+            "url",
+            "descriptionurl",
+            "sha1",
+            "metadata",
+            "commonmetadata",
+            "extmetadata",
+            "mime",
+            "mediatype",
+            "bitdepth"
+        ]
+    );
+    assert_eq!(info["user"], "Uploader");
+    assert_eq!(info["size"], bytes.len());
+    assert_eq!(
+        (info["width"].clone(), info["height"].clone()),
+        (json!(32), json!(20))
+    );
+    assert_eq!(info["sha1"], sha1_hex(&bytes));
+    assert_eq!(info["mime"], "image/png");
+    assert_eq!(info["mediatype"], "BITMAP");
+    assert_eq!(info["comment"], "A comment");
+    assert_eq!(info["canonicaltitle"], "File:First test.png");
+    let server = app.api.trim_end_matches("/api.php");
+    assert_eq!(info["url"], format!("{server}/images/5/53/First_test.png"));
+    assert_eq!(
+        info["descriptionurl"],
+        format!("{server}/index.php/File:First_test.png")
+    );
+
+    let served = app.download(info["url"].as_str().expect("url")).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+    assert!(served.headers().contains_key("content-security-policy"));
+    let etag = served.headers()["etag"].to_str().expect("etag").to_owned();
+    assert_eq!(
+        served.bytes().await.expect("bytes").as_ref(),
+        bytes.as_slice()
+    );
+
+    let partial = app
+        .client
+        .get(info["url"].as_str().expect("url"))
+        .header("Range", "bytes=0-7")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(partial.status(), 206);
+    assert_eq!(partial.bytes().await.expect("bytes").as_ref(), &bytes[..8]);
+    let cached = app
+        .client
+        .get(info["url"].as_str().expect("url"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(cached.status(), 304);
+
+    let page = app
+        .download(info["descriptionurl"].as_str().expect("url"))
+        .await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("text");
+    assert!(
+        html.contains("Page text") && html.contains("File history"),
+        "{html}"
+    );
+}
+
+async fn a_new_version_needs_ignorewarnings_and_keeps_history(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let (v1, v2) = (png(10, 10, 2), png(12, 8, 3));
+    let first = app
+        .upload(
+            &[("filename", "Versioned.png"), ("comment", "v1")],
+            Some(&v1),
+        )
+        .await;
+    assert_eq!(first["upload"]["result"], "Success");
+
+    let warned = app
+        .upload(
+            &[("filename", "Versioned.png"), ("comment", "v2")],
+            Some(&v2),
+        )
+        .await;
+    assert_eq!(warned["upload"]["result"], "Warning", "{warned}");
+    assert_eq!(
+        warned["upload"]["warnings"],
+        json!({"exists": "Versioned.png"})
+    );
+    let key = warned["upload"]["filekey"].as_str().expect("filekey");
+    assert_eq!(warned["upload"]["sessionkey"], key);
+
+    // Publishing the stashed bytes needs no re-upload.
+    let done = app
+        .post(&[
+            ("action", "upload"),
+            ("filename", "Versioned.png"),
+            ("filekey", key),
+            ("comment", "v2"),
+            ("ignorewarnings", "1"),
+            ("token", &app.csrf_token().await),
+        ])
+        .await;
+    assert_eq!(done["upload"]["result"], "Success", "{done}");
+    assert_eq!(
+        done["upload"]["warnings"],
+        json!({"exists": "Versioned.png"})
+    );
+    assert!(
+        done["upload"]["imageinfo"]["descriptionshorturl"]
+            .as_str()
+            .is_some()
+    );
+    let reused = app
+        .post(&[
+            ("action", "upload"),
+            ("filename", "Other.png"),
+            ("filekey", key),
+            ("token", &app.csrf_token().await),
+        ])
+        .await;
+    assert_eq!(reused["error"]["code"], "uploadstash-file-not-found");
+
+    let history = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "imageinfo"),
+            ("titles", "File:Versioned.png"),
+            ("iilimit", "5"),
+            ("iiprop", "timestamp|comment|sha1|url|archivename|size"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let page = &history["query"]["pages"][0];
+    assert_eq!(page["imagerepository"], "local");
+    let versions = page["imageinfo"].as_array().expect("versions");
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["comment"], "v2");
+    assert_eq!(versions[0]["sha1"], sha1_hex(&v2));
+    assert_eq!(versions[1]["comment"], "v1");
+    assert!(
+        versions[0]["timestamp"].as_str() > versions[1]["timestamp"].as_str(),
+        "newest first, strictly later"
+    );
+    let archive_name = versions[1]["archivename"].as_str().expect("archive name");
+    assert!(archive_name.ends_with("!Versioned.png"), "{archive_name}");
+    let old = app
+        .download(versions[1]["url"].as_str().expect("url"))
+        .await;
+    assert_eq!(old.bytes().await.expect("bytes").as_ref(), v1.as_slice());
+    let current = app
+        .download(versions[0]["url"].as_str().expect("url"))
+        .await;
+    assert_eq!(
+        current.bytes().await.expect("bytes").as_ref(),
+        v2.as_slice()
+    );
+
+    let one = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "imageinfo"),
+            ("titles", "File:Versioned.png"),
+            ("iiprop", "timestamp"),
+        ])
+        .await;
+    assert_eq!(one["continue"]["continue"], "||");
+    assert!(one.get("batchcomplete").is_none());
+}
+
+async fn same_bytes_warn_as_duplicate_and_as_no_change(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let bytes = png(8, 8, 4);
+    app.upload(&[("filename", "Original.png")], Some(&bytes))
+        .await;
+    let copy = app.upload(&[("filename", "Copy.png")], Some(&bytes)).await;
+    assert_eq!(copy["upload"]["result"], "Warning");
+    assert_eq!(
+        copy["upload"]["warnings"],
+        json!({"duplicate": ["Original.png"]})
+    );
+
+    let same = app
+        .upload(&[("filename", "Original.png")], Some(&bytes))
+        .await;
+    let warnings = &same["upload"]["warnings"];
+    assert_eq!(warnings["exists"], "Original.png");
+    assert!(
+        warnings["nochange"]["timestamp"].as_str().is_some(),
+        "{same}"
+    );
+    let forced = app
+        .upload(
+            &[("filename", "Original.png"), ("ignorewarnings", "")],
+            Some(&bytes),
+        )
+        .await;
+    assert_eq!(forced["error"]["code"], "fileexists-no-change", "{forced}");
+    assert_eq!(
+        forced["error"]["info"],
+        "The upload is an exact duplicate of the current version of [[:File:Original.png]]."
+    );
+}
+
+async fn a_changed_name_is_warned_about(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let body = app
+        .upload(
+            &[("filename", "my  spaced   name.png")],
+            Some(&png(4, 4, 5)),
+        )
+        .await;
+    assert_eq!(body["upload"]["result"], "Warning");
+    assert_eq!(
+        body["upload"]["warnings"],
+        json!({"badfilename": "My_spaced_name.png"})
+    );
+    let plain = app
+        .upload(&[("filename", "lower case.png")], Some(&png(4, 4, 6)))
+        .await;
+    assert_eq!(
+        plain["upload"]["filename"], "Lower_case.png",
+        "first letter and spaces: no warning"
+    );
+}
+
+async fn stash_keeps_the_file_private_to_its_uploader(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let bytes = png(6, 6, 7);
+    let stashed = app
+        .upload(&[("filename", "Stashed.png"), ("stash", "1")], Some(&bytes))
+        .await;
+    assert_eq!(stashed["upload"]["result"], "Success", "{stashed}");
+    let key = stashed["upload"]["filekey"]
+        .as_str()
+        .expect("filekey")
+        .to_owned();
+    assert!(key.ends_with(".png"));
+    let info = &stashed["upload"]["imageinfo"];
+    assert_eq!(info["sha1"], sha1_hex(&bytes));
+    assert!(
+        info["canonicaltitle"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("File:") && t.contains('!'))
+    );
+    assert!(info.get("user").is_none() && info.get("mediatype").is_none());
+
+    let query = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "stashimageinfo"),
+            ("siifilekey", &key),
+            ("siiprop", "size|sha1"),
+        ])
+        .await;
+    assert_eq!(
+        query["query"]["stashimageinfo"],
+        json!([{"size": bytes.len(), "width": 6, "height": 6, "sha1": sha1_hex(&bytes)}])
+    );
+    let stash_url = info["url"].as_str().expect("url");
+    assert_eq!(
+        app.download(stash_url)
+            .await
+            .bytes()
+            .await
+            .expect("bytes")
+            .as_ref(),
+        bytes.as_slice()
+    );
+
+    // Another user sees none of it.
+    let other = new_client();
+    let token = app.login_token_with(&other).await;
+    app.post_with(
+        &other,
+        &[
+            ("action", "clientlogin"),
+            ("username", "Admin"),
+            ("password", ADMIN_PASSWORD),
+            ("logintoken", &token),
+            ("loginreturnurl", "http://x/"),
+        ],
+    )
+    .await;
+    let foreign = app
+        .upload_with(
+            &other,
+            &[("filename", "Mine now.png"), ("filekey", &key)],
+            None,
+        )
+        .await;
+    assert_eq!(
+        foreign["error"]["code"], "uploadstash-wrong-owner",
+        "{foreign}"
+    );
+    let foreign_query = app
+        .get_with(
+            &other,
+            &[
+                ("action", "query"),
+                ("prop", "stashimageinfo"),
+                ("siifilekey", &key),
+            ],
+        )
+        .await;
+    assert_eq!(
+        foreign_query["error"]["code"],
+        "internal_api_error_UploadStashWrongOwnerException"
+    );
+    assert_eq!(
+        other
+            .get(stash_url)
+            .send()
+            .await
+            .expect("answered")
+            .status(),
+        404
+    );
+
+    let published = app
+        .upload(&[("filename", "From stash.png"), ("filekey", &key)], None)
+        .await;
+    assert_eq!(published["upload"]["result"], "Success", "{published}");
+    assert_eq!(published["upload"]["imageinfo"]["sha1"], sha1_hex(&bytes));
+    let gone = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "stashimageinfo"),
+            ("siifilekey", &key),
+        ])
+        .await;
+    assert_eq!(gone["error"]["code"], "uploadstash-file-not-found");
+    let malformed = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "stashimageinfo"),
+            ("siifilekey", "not a key!"),
+        ])
+        .await;
+    assert_eq!(
+        malformed["error"]["code"],
+        "uploadstash-bad-path-bad-format"
+    );
+}
+
+async fn bad_requests_get_mediawikis_errors(backend: Backend) {
+    let app = spawn_app_with(backend, "max_upload_size = 5000").await;
+    let anonymous = app
+        .upload(
+            &[("filename", "Anon.png"), ("token", "+\\")],
+            Some(&png(2, 2, 8)),
+        )
+        .await;
+    assert_eq!(anonymous["error"]["code"], "mustbeloggedin");
+    app.login_as_bot().await;
+    // (parameters, file, expected code)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, Option<Vec<u8>>, &'a str);
+    let cases: Vec<Case> = vec![
+        (vec![], Some(png(2, 2, 9)), "nofilename"),
+        (vec![("filename", "No source.png")], None, "missingparam"),
+        (
+            vec![("filename", "Two.png"), ("url", "http://127.0.0.1/x.png")],
+            Some(png(2, 2, 10)),
+            "invalidparammix",
+        ),
+        (
+            vec![("filename", "Empty.png")],
+            Some(Vec::new()),
+            "empty-file",
+        ),
+        (
+            vec![("filename", "Big.png")],
+            Some(png(60, 60, 11)),
+            "file-too-large",
+        ),
+        (
+            vec![("filename", "Tagged.png"), ("tags", "no-such-tag")],
+            Some(png(2, 2, 12)),
+            "badtags",
+        ),
+        (
+            vec![("filename", "Key.png"), ("filekey", "no key")],
+            None,
+            "invalid-file-key",
+        ),
+        (
+            vec![("filename", "Key.png"), ("filekey", "1a2b.c3.2.png")],
+            None,
+            "uploadstash-file-not-found",
+        ),
+    ];
+    for (params, file, code) in cases {
+        let body = app.upload(&params, file.as_deref()).await;
+        assert_eq!(body["error"]["code"], code, "{params:?}: {body}");
+    }
+    let text_field = app
+        .post_multipart_fields(&[
+            ("action", "upload"),
+            ("filename", "X.png"),
+            ("file", "not a file"),
+            ("token", &app.csrf_token().await),
+        ])
+        .await;
+    assert_eq!(text_field["error"]["code"], "badupload");
+}
+
+async fn unusable_names_are_refused_after_stashing_the_file(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let illegal = app.upload(&[("filename", "")], Some(&png(3, 3, 13))).await;
+    let error = &illegal["error"];
+    assert_eq!(error["code"], "illegal-filename", "{illegal}");
+    assert_eq!(error["filename"], "");
+    assert_eq!(error["invalidparameter"], "filename");
+    let key = error["filekey"].as_str().expect("the file was stashed");
+    assert_eq!(error["sessionkey"], key);
+    // The client picks a valid name and publishes the stashed bytes.
+    let fixed = app
+        .upload(&[("filename", "Now named.png"), ("filekey", key)], None)
+        .await;
+    assert_eq!(fixed["upload"]["result"], "Success", "{fixed}");
+
+    let banned = app
+        .upload(&[("filename", "Banned.pdf")], Some(&png(3, 3, 14)))
+        .await;
+    assert!(
+        ["filetype-banned", "verification-error"]
+            .contains(&banned["error"]["code"].as_str().unwrap_or_default()),
+        "{banned}"
+    );
+    assert!(
+        banned["error"].get("filekey").is_none(),
+        "not recoverable: nothing stashed"
+    );
+}
+
+async fn overwriting_another_users_file_needs_reupload(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_admin().await;
+    app.upload(&[("filename", "Admins.png")], Some(&png(5, 5, 15)))
+        .await;
+    let bot = new_client();
+    let token = app.login_token_with(&bot).await;
+    app.post_with(
+        &bot,
+        &[
+            ("action", "login"),
+            ("lgname", NOURL_BOT_LOGIN),
+            ("lgpassword", NOURL_BOT_PASSWORD),
+            ("lgtoken", &token),
+        ],
+    )
+    .await;
+    let body = app
+        .upload_with(
+            &bot,
+            &[("filename", "Admins.png"), ("ignorewarnings", "1")],
+            Some(&png(5, 5, 16)),
+        )
+        .await;
+    let error = &body["error"];
+    assert_eq!(error["code"], "fileexists-forbidden", "{body}");
+    assert!(
+        error["info"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("A file with this name already exists"))
+    );
+    assert!(error["filekey"].as_str().is_some());
+    assert_eq!(error["invalidparameter"], "filename");
+    let info = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "imageinfo"),
+            ("titles", "File:Admins.png"),
+            ("iiprop", "user"),
+        ])
+        .await;
+    let pages: Vec<&Value> = info["query"]["pages"]
+        .as_object()
+        .expect("pages")
+        .values()
+        .collect();
+    assert_eq!(
+        pages[0]["imageinfo"][0]["user"], "Admin",
+        "nothing was overwritten"
+    );
+}
+
+async fn imageinfo_describes_missing_and_non_file_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "imageinfo"),
+            ("titles", "File:Never.png|image:never_either.png"),
+        ])
+        .await;
+    assert_eq!(
+        body["query"]["normalized"],
+        json!([{"from": "image:never_either.png", "to": "File:Never either.png"}])
+    );
+    assert_eq!(
+        body["query"]["pages"]["-1"],
+        json!({"ns": 6, "title": "File:Never.png", "missing": "", "imagerepository": ""})
+    );
+}
+
+async fn the_upload_module_is_described_by_paraminfo(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ours = app
+        .get(&[
+            ("action", "paraminfo"),
+            ("modules", "upload"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let fixture = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/transcripts/05-paraminfo-upload.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    let reference: Value = serde_json::from_str(&fixture).expect("json");
+    let theirs = &reference["runs"][0]["exchanges"][0]["body"]["paraminfo"]["modules"][0];
+    let names = |m: &Value| -> Vec<Value> {
+        m["parameters"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|p| p["name"].clone())
+            .collect()
+    };
+    assert_eq!(names(&ours["paraminfo"]["modules"][0]), names(theirs));
+    assert_eq!(ours["paraminfo"]["modules"][0]["mustbeposted"], true);
+}
+
+on_both_backends!(
+    a_png_is_published_and_served_byte_for_byte,
+    a_new_version_needs_ignorewarnings_and_keeps_history,
+    same_bytes_warn_as_duplicate_and_as_no_change,
+    a_changed_name_is_warned_about,
+    stash_keeps_the_file_private_to_its_uploader,
+    bad_requests_get_mediawikis_errors,
+    unusable_names_are_refused_after_stashing_the_file,
+    overwriting_another_users_file_needs_reupload,
+    imageinfo_describes_missing_and_non_file_pages,
+    the_upload_module_is_described_by_paraminfo,
+);
