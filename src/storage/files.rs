@@ -377,6 +377,56 @@ impl Database {
         Ok(())
     }
 
+    /// Moves every version of `name` to `deleted_files` (with the storage
+    /// key each one's bytes were linked under), deletes its page, and logs
+    /// the deletion — in one transaction. Returns the log id.
+    pub async fn delete_file(
+        &self,
+        name: &str,
+        storage_keys: &[(i64, String)],
+        deleted_by: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<i64, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        for (version_id, key) in storage_keys {
+            sqlx::query(
+                "INSERT INTO deleted_files (name, storage_key, size, mime, sha1, user_id, timestamp, \
+                 deleted_by, deleted_at, reason) SELECT name, $1, size, mime, sha1, user_id, timestamp, \
+                 $2, $3, $4 FROM file_versions WHERE id = $5",
+            )
+            .bind(key)
+            .bind(deleted_by)
+            .bind(now)
+            .bind(reason)
+            .bind(version_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM file_versions WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM pages WHERE namespace = $1 AND title = $2")
+            .bind(FILE_NAMESPACE)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        let (log_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO log_events (log_type, action, namespace, title, user_id, timestamp, comment, params) \
+             VALUES ('delete', 'delete', $1, $2, $3, $4, $5, '[]') RETURNING id",
+        )
+        .bind(FILE_NAMESPACE)
+        .bind(name)
+        .bind(deleted_by)
+        .bind(now)
+        .bind(reason)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(log_id)
+    }
+
     pub async fn insert_stash(&self, row: &StashRow) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO stash (file_key, user_id, temp_name, size, width, height, bits, media_type, \

@@ -5,6 +5,7 @@
 //! repository (`repo`). No HTTP here: the API layer maps requests in and
 //! outcomes out.
 
+pub mod delete;
 pub mod media;
 pub mod publish;
 pub mod repo;
@@ -405,6 +406,26 @@ impl Uploads {
         self.db.current_file(key).await?.ok_or_else(|| {
             UploadError::Storage(StorageError::Unavailable("published row vanished".into()))
         })
+    }
+
+    /// Deletes the file `name` (every version); the log id, or None when
+    /// there is no such file.
+    pub async fn delete(
+        &self,
+        name: &str,
+        deleted_by: i64,
+        reason: &str,
+    ) -> Result<Option<i64>, UploadError> {
+        let _guard = self.lock(name).await;
+        delete::delete(
+            &self.db,
+            &self.repo,
+            name,
+            deleted_by,
+            reason,
+            crate::auth::now(),
+        )
+        .await
     }
 
     async fn lock(&self, name: &str) -> tokio::sync::MutexGuard<'_, ()> {

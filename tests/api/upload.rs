@@ -579,6 +579,181 @@ async fn the_upload_module_is_described_by_paraminfo(backend: Backend) {
     assert_eq!(ours["paraminfo"]["modules"][0]["mustbeposted"], true);
 }
 
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/files/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+}
+
+async fn content_checks_refuse_what_mediawiki_refuses(backend: Backend) {
+    let app = spawn_app_with(backend, "file_extensions = [\"png\", \"gif\", \"jpg\", \"jpeg\", \"webp\", \"txt\", \"pdf\", \"svg\"]").await;
+    app.login_as_bot().await;
+    // (file, target name, code, first entry of details)
+    let cases = [
+        (
+            "program.exe",
+            "Program.exe",
+            "verification-error",
+            Some("filetype-bad-ie-mime"),
+        ),
+        (
+            "tiny.png",
+            "Png as.jpg",
+            "verification-error",
+            Some("filetype-mime-mismatch"),
+        ),
+        (
+            "html.txt",
+            "Html.txt",
+            "verification-error",
+            Some("filetype-badmime"),
+        ),
+        (
+            "script.svg",
+            "Script.svg",
+            "verification-error",
+            Some("uploadscripted"),
+        ),
+        ("archive.zip", "Archive.zip", "filetype-banned", None),
+        ("empty.txt", "Empty.txt", "empty-file", None),
+    ];
+    for (file, name, code, detail) in cases {
+        let body = app
+            .upload(&[("filename", name)], Some(&fixture(file)))
+            .await;
+        assert_eq!(body["error"]["code"], code, "{file}: {body}");
+        if let Some(detail) = detail {
+            assert_eq!(body["error"]["details"][0], detail, "{file}: {body}");
+        }
+        assert!(
+            body["error"].get("filekey").is_none(),
+            "{file}: content errors stash nothing"
+        );
+    }
+    let mismatch = app
+        .upload(&[("filename", "Png as.jpg")], Some(&fixture("tiny.png")))
+        .await;
+    assert_eq!(
+        mismatch["error"]["info"],
+        "File extension \".jpg\" does not match the detected MIME type of the file (image/png)."
+    );
+    for (file, name, mime, media_type) in [
+        ("notes.txt", "Notes.txt", "text/plain", "TEXT"),
+        ("clean.svg", "Clean.svg", "image/svg+xml", "DRAWING"),
+        ("tiny.pdf", "Tiny.pdf", "application/pdf", "OFFICE"),
+        ("exif.jpg", "Exif.jpg", "image/jpeg", "BITMAP"),
+    ] {
+        let body = app
+            .upload(&[("filename", name)], Some(&fixture(file)))
+            .await;
+        assert_eq!(body["upload"]["result"], "Success", "{file}: {body}");
+        assert_eq!(body["upload"]["imageinfo"]["mime"], mime, "{file}");
+        assert_eq!(
+            body["upload"]["imageinfo"]["mediatype"], media_type,
+            "{file}"
+        );
+    }
+}
+
+async fn deleted_files_are_warned_about_by_name_and_by_bytes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let bytes = png(9, 9, 17);
+    let uploaded = app
+        .upload(&[("filename", "Doomed.png")], Some(&bytes))
+        .await;
+    let url = uploaded["upload"]["imageinfo"]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let token = app.csrf_token().await;
+    let refused = app
+        .post(&[
+            ("action", "delete"),
+            ("title", "File:Doomed.png"),
+            ("token", &token),
+        ])
+        .await;
+    assert_eq!(refused["error"]["code"], "permissiondenied");
+    assert_eq!(
+        refused["error"]["info"],
+        "The action you have requested is limited to users in the group: [[wikiupload:Administrators|Administrators]]."
+    );
+
+    let admin = new_client();
+    let login = app.login_token_with(&admin).await;
+    app.post_with(
+        &admin,
+        &[
+            ("action", "clientlogin"),
+            ("username", "Admin"),
+            ("password", ADMIN_PASSWORD),
+            ("logintoken", &login),
+            ("loginreturnurl", "http://x/"),
+        ],
+    )
+    .await;
+    let admin_token = app
+        .get_with(&admin, &[("action", "query"), ("meta", "tokens")])
+        .await["query"]["tokens"]["csrftoken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let deleted = app
+        .post_with(
+            &admin,
+            &[
+                ("action", "delete"),
+                ("title", "File:Doomed.png"),
+                ("reason", "test"),
+                ("token", &admin_token),
+            ],
+        )
+        .await;
+    assert_eq!(deleted["delete"]["title"], "File:Doomed.png", "{deleted}");
+    assert_eq!(deleted["delete"]["reason"], "test");
+    assert!(deleted["delete"]["logid"].as_i64().is_some());
+    let again = app
+        .post_with(
+            &admin,
+            &[
+                ("action", "delete"),
+                ("title", "File:Doomed.png"),
+                ("token", &admin_token),
+            ],
+        )
+        .await;
+    assert_eq!(again["error"]["code"], "missingtitle");
+    assert_eq!(app.download(&url).await.status(), 404);
+
+    let info = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "imageinfo"),
+            ("titles", "File:Doomed.png"),
+        ])
+        .await;
+    assert_eq!(info["query"]["pages"]["-1"]["imagerepository"], "");
+    let same_name = app
+        .upload(&[("filename", "Doomed.png")], Some(&png(9, 9, 18)))
+        .await;
+    assert_eq!(
+        same_name["upload"]["warnings"],
+        json!({"was-deleted": "Doomed.png"}),
+        "{same_name}"
+    );
+    let same_bytes = app
+        .upload(&[("filename", "Reborn.png")], Some(&bytes))
+        .await;
+    assert_eq!(
+        same_bytes["upload"]["warnings"],
+        json!({"duplicate-archive": "Doomed.png"}),
+        "{same_bytes}"
+    );
+}
+
 on_both_backends!(
     a_png_is_published_and_served_byte_for_byte,
     a_new_version_needs_ignorewarnings_and_keeps_history,
@@ -590,4 +765,6 @@ on_both_backends!(
     overwriting_another_users_file_needs_reupload,
     imageinfo_describes_missing_and_non_file_pages,
     the_upload_module_is_described_by_paraminfo,
+    content_checks_refuse_what_mediawiki_refuses,
+    deleted_files_are_warned_about_by_name_and_by_bytes,
 );

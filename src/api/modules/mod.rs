@@ -4,6 +4,7 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+pub mod delete;
 pub mod imageinfo;
 mod pageset;
 pub mod paraminfo;
@@ -52,6 +53,7 @@ impl ModuleSpec {
 /// The values of `action`.
 pub const ACTIONS: &[&str] = &[
     "clientlogin",
+    "delete",
     "help",
     "login",
     "logout",
@@ -150,7 +152,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 15] {
+pub fn all_modules() -> [&'static ModuleSpec; 16] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -167,6 +169,7 @@ pub fn all_modules() -> [&'static ModuleSpec; 15] {
         &imageinfo::IMAGEINFO,
         &imageinfo::STASHIMAGEINFO,
         &upload::UPLOAD,
+        &delete::DELETE,
     ]
 }
 
@@ -187,6 +190,7 @@ pub enum Parsed {
     Query(query::QueryParams),
     ParamInfo(paraminfo::ParamInfoParams),
     Upload(Box<upload::UploadParams>),
+    Delete(delete::DeleteParams),
 }
 
 /// The spec of an action by name.
@@ -199,6 +203,7 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "query" => &query::QUERY,
         "paraminfo" => &paraminfo::PARAMINFO,
         "upload" => &upload::UPLOAD,
+        "delete" => &delete::DELETE,
         _ => return None,
     })
 }
@@ -222,6 +227,7 @@ pub fn parse(
         "logout" => Parsed::Logout,
         "paraminfo" => Parsed::ParamInfo(paraminfo::ParamInfoParams::parse(&mut reader)?),
         "upload" => Parsed::Upload(Box::new(upload::UploadParams::parse(&mut reader)?)),
+        "delete" => Parsed::Delete(delete::DeleteParams::parse(&mut reader)?),
         _ => Parsed::Help,
     })
 }
@@ -239,6 +245,7 @@ impl Parsed {
             Parsed::Query(params) => query::execute(params, ctx).await,
             Parsed::ParamInfo(params) => paraminfo::execute(params, ctx),
             Parsed::Upload(params) => upload::execute(*params, ctx).await,
+            Parsed::Delete(params) => delete::execute(params, ctx).await,
         }
     }
 }

@@ -18,14 +18,14 @@ pub struct Pages {
 }
 
 /// A parsed title: namespace and DB key.
-struct Title {
-    namespace: i64,
-    db_key: String,
+pub(super) struct Title {
+    pub namespace: i64,
+    pub db_key: String,
 }
 
 impl Title {
     /// The text form with the namespace's name, as the API shows titles.
-    fn text(&self, sitename: &str) -> String {
+    pub fn text(&self, sitename: &str) -> String {
         let name = self.db_key.replace('_', " ");
         match namespace_name(self.namespace, sitename) {
             prefix if prefix.is_empty() => name,
@@ -47,7 +47,7 @@ fn namespace_name(id: i64, sitename: &str) -> String {
 }
 
 /// Parses `input` as a page title; `None` when it cannot be one.
-fn parse_title(input: &str, sitename: &str) -> Option<Title> {
+pub(super) fn parse_title(input: &str, sitename: &str) -> Option<Title> {
     let spaced = input.replace('_', " ");
     let text = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
     let (namespace, rest) = match text.split_once(':') {
