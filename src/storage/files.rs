@@ -49,6 +49,16 @@ pub struct ContentFacts {
     pub common_metadata: String,
 }
 
+/// What `prop=info` reports about a page.
+#[derive(Debug, Clone)]
+pub struct PageFacts {
+    pub last_revision: i64,
+    pub touched: i64,
+    /// Length of the current text in bytes.
+    pub length: i64,
+    pub revisions: i64,
+}
+
 /// A stashed file, owned by one user.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StashRow {
@@ -219,6 +229,28 @@ impl Database {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|(id,)| id))
+    }
+
+    /// Facts of a page for `prop=info`: latest revision id and time, the
+    /// byte length of its text, and how many revisions it has.
+    pub async fn page_facts(&self, page_id: i64) -> Result<Option<PageFacts>, StorageError> {
+        // The byte length is taken here: SQL's length() counts characters.
+        let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT r.id, r.timestamp, r.content, \
+             (SELECT COUNT(*) FROM revisions c WHERE c.page_id = r.page_id) \
+             FROM revisions r WHERE r.page_id = $1 ORDER BY r.id DESC LIMIT 1",
+        )
+        .bind(page_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(
+            row.map(|(last_revision, touched, content, revisions)| PageFacts {
+                last_revision,
+                touched,
+                length: i64::try_from(content.len()).unwrap_or(i64::MAX),
+                revisions,
+            }),
+        )
     }
 
     /// The current text of the File: page of `name`.

@@ -13,7 +13,7 @@ mod sessions;
 
 pub use accounts::{BotPasswordRow, UserRow};
 pub use files::{
-    ContentFacts, FILE_NAMESPACE, FileVersionRow, JournalRow, PublishRecord, StashRow,
+    ContentFacts, FILE_NAMESPACE, FileVersionRow, JournalRow, PageFacts, PublishRecord, StashRow,
 };
 pub use sessions::SessionRow;
 

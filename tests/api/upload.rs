@@ -754,6 +754,123 @@ async fn deleted_files_are_warned_about_by_name_and_by_bytes(backend: Backend) {
     );
 }
 
+async fn name_based_warnings_match_mediawikis(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    app.upload(&[("filename", "Normext.png")], Some(&png(7, 7, 20)))
+        .await;
+    let cases = [
+        (
+            "Normext.PNG",
+            png(7, 7, 21),
+            json!({"exists-normalized": "Normext.png"}),
+        ),
+        (
+            "Normext.gif",
+            fixture("tiny.gif"),
+            json!({"exists-normalized": "Normext.png"}),
+        ),
+        (
+            "120px-Normext.png",
+            png(7, 7, 22),
+            json!({"thumb": "120px-Normext.png"}),
+        ),
+        (
+            "120px-Thumbish.png",
+            png(7, 7, 23),
+            json!({"thumb-name": "120px-Thumbish.png"}),
+        ),
+        (
+            "DSC_0001.png",
+            png(7, 7, 24),
+            json!({"bad-prefix": "DSC_0001.png"}),
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let body = app.upload(&[("filename", name)], Some(&bytes)).await;
+        assert_eq!(body["upload"]["result"], "Warning", "{name}: {body}");
+        assert_eq!(body["upload"]["warnings"], expected, "{name}");
+    }
+}
+
+async fn an_old_versions_bytes_are_warned_about(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let (v1, v2) = (png(5, 5, 30), png(5, 5, 31));
+    app.upload(&[("filename", "Revert.png")], Some(&v1)).await;
+    let second = app
+        .upload(
+            &[("filename", "Revert.png"), ("ignorewarnings", "1")],
+            Some(&v2),
+        )
+        .await;
+    assert_eq!(second["upload"]["result"], "Success", "{second}");
+    let back = app.upload(&[("filename", "Revert.png")], Some(&v1)).await;
+    let warnings = &back["upload"]["warnings"];
+    assert_eq!(warnings["exists"], "Revert.png", "{back}");
+    assert_eq!(
+        warnings["duplicateversions"].as_array().map(Vec::len),
+        Some(1),
+        "{back}"
+    );
+    let keys: Vec<&String> = warnings.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["exists", "duplicateversions"]);
+}
+
+async fn info_describes_file_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    app.upload(
+        &[
+            ("filename", "Paged.png"),
+            ("comment", "summary"),
+            ("text", "Description text."),
+        ],
+        Some(&png(4, 4, 40)),
+    )
+    .await;
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "info|imageinfo"),
+            ("titles", "File:Paged.png|File:Nowhere.png"),
+            ("iiprop", "size"),
+        ])
+        .await;
+    let pages = body["query"]["pages"].as_object().expect("pages");
+    assert_eq!(
+        pages["-1"],
+        json!({"ns": 6, "title": "File:Nowhere.png", "missing": "", "contentmodel": "wikitext", "pagelanguage": "en",
+               "pagelanguagehtmlcode": "en", "pagelanguagedir": "ltr", "imagerepository": ""})
+    );
+    let page = pages
+        .values()
+        .find(|p| p["title"] == "File:Paged.png")
+        .expect("the page");
+    assert_eq!(page["length"], "Description text.".len());
+    assert_eq!(page["new"], "");
+    assert!(page["lastrevid"].as_i64().is_some() && page["touched"].as_str().is_some());
+    let keys: Vec<&String> = page.as_object().expect("object").keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "pageid",
+            "ns",
+            "title",
+            "contentmodel",
+            "pagelanguage",
+            "pagelanguagehtmlcode",
+            "pagelanguagedir",
+            "touched",
+            "lastrevid",
+            "length",
+            "new",
+            "imagerepository",
+            "imageinfo"
+        ]
+    );
+}
+
 on_both_backends!(
     a_png_is_published_and_served_byte_for_byte,
     a_new_version_needs_ignorewarnings_and_keeps_history,
@@ -767,4 +884,7 @@ on_both_backends!(
     the_upload_module_is_described_by_paraminfo,
     content_checks_refuse_what_mediawiki_refuses,
     deleted_files_are_warned_about_by_name_and_by_bytes,
+    name_based_warnings_match_mediawikis,
+    an_old_versions_bytes_are_warned_about,
+    info_describes_file_pages,
 );

@@ -152,7 +152,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 16] {
+pub fn all_modules() -> [&'static ModuleSpec; 17] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -167,6 +167,7 @@ pub fn all_modules() -> [&'static ModuleSpec; 16] {
         &query::USERINFO,
         &siteinfo::SITEINFO,
         &imageinfo::IMAGEINFO,
+        &pageset::INFO,
         &imageinfo::STASHIMAGEINFO,
         &upload::UPLOAD,
         &delete::DELETE,

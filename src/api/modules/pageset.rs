@@ -4,10 +4,117 @@
 
 use serde_json::{Map, Value, json};
 
+use super::ModuleSpec;
 use super::imageinfo::{self, ImageInfoParams};
 use super::siteinfo::NAMESPACES;
-use crate::api::{ApiError, Ctx, FormatVersion, iso_timestamp};
+use crate::api::{ApiError, Ctx, FormatVersion, ParamReader, ParamSpec, ParamType, iso_timestamp};
 use crate::storage::FILE_NAMESPACE;
+
+const INFO_PROPS: &[&str] = &[
+    "associatedpage",
+    "displaytitle",
+    "linkclasses",
+    "notificationtimestamp",
+    "preload",
+    "protection",
+    "subjectid",
+    "talkid",
+    "url",
+    "varianttitles",
+    "visitingwatchers",
+    "watched",
+    "watchers",
+];
+
+pub static INFO: ModuleSpec = ModuleSpec {
+    name: "info",
+    path: "query+info",
+    group: "prop",
+    class: "ApiQueryInfo",
+    prefix: "in",
+    params: &[
+        ParamSpec::new("prop", ParamType::Enum(INFO_PROPS)).multi(),
+        ParamSpec::string("linkcontext").default("Main Page"),
+        ParamSpec::string("testactions").multi(),
+        ParamSpec::new(
+            "testactionsdetail",
+            ParamType::Enum(&["boolean", "full", "quick"]),
+        )
+        .default("boolean"),
+        ParamSpec::string("continue"),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: true,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Info"),
+};
+
+/// Parsed `in*` parameters.
+pub struct InfoParams {
+    props: Vec<&'static str>,
+}
+
+impl InfoParams {
+    pub fn parse(reader: &mut ParamReader<'_>) -> Result<InfoParams, ApiError> {
+        let p = |name| INFO.param(name);
+        let props = reader.choices(p("prop"))?;
+        reader.string(p("linkcontext"))?;
+        reader.strings(p("testactions"))?;
+        reader.choice(p("testactionsdetail"))?;
+        reader.string(p("continue"))?;
+        Ok(InfoParams { props })
+    }
+}
+
+/// `prop=info`'s fields of one page (`page_id` None: missing page).
+async fn page_info(
+    page: &mut Map<String, Value>,
+    page_id: Option<i64>,
+    title: &Title,
+    params: &InfoParams,
+    ctx: &Ctx<'_>,
+) -> Result<(), ApiError> {
+    for (key, value) in [
+        ("contentmodel", "wikitext"),
+        ("pagelanguage", "en"),
+        ("pagelanguagehtmlcode", "en"),
+        ("pagelanguagedir", "ltr"),
+    ] {
+        page.insert(key.into(), value.into());
+    }
+    if let Some(id) = page_id
+        && let Some(facts) = ctx.app.db.page_facts(id).await?
+    {
+        page.insert("touched".into(), iso_timestamp(facts.touched).into());
+        page.insert("lastrevid".into(), facts.last_revision.into());
+        page.insert("length".into(), facts.length.into());
+        ctx.output.set_flag(page, "new", facts.revisions == 1);
+    }
+    if params.props.contains(&"protection") {
+        page.insert("protection".into(), Value::Array(Vec::new()));
+        page.insert("restrictiontypes".into(), json!(["upload", "move", "edit"]));
+    }
+    if params.props.contains(&"url") {
+        let base = format!(
+            "{}{}/index.php/",
+            ctx.app.server, ctx.app.config.script_path
+        );
+        let path = crate::upload::repo::wiki_url_encode(
+            &title.text(&ctx.app.config.sitename).replace(' ', "_"),
+        );
+        page.insert("fullurl".into(), format!("{base}{path}").into());
+        page.insert(
+            "editurl".into(),
+            format!(
+                "{}{}/index.php?title={path}&action=edit",
+                ctx.app.server, ctx.app.config.script_path
+            )
+            .into(),
+        );
+        page.insert("canonicalurl".into(), format!("{base}{path}").into());
+    }
+    Ok(())
+}
 
 /// The pages of one query.
 pub struct Pages {
@@ -90,6 +197,7 @@ fn namespace_id(prefix: &str, sitename: &str) -> Option<i64> {
 
 pub async fn pages(
     titles: &[String],
+    info: Option<&InfoParams>,
     imageinfo: Option<&ImageInfoParams>,
     ctx: &Ctx<'_>,
 ) -> Result<Pages, ApiError> {
@@ -124,6 +232,9 @@ pub async fn pages(
         page.insert("title".into(), text.into());
         if page_id.is_none() {
             ctx.output.set_flag(&mut page, "missing", true);
+        }
+        if let Some(info) = info {
+            page_info(&mut page, page_id, &title, info, ctx).await?;
         }
         if title.namespace == FILE_NAMESPACE
             && let Some(params) = imageinfo

@@ -11,7 +11,7 @@ use crate::api::{
 use crate::auth::TokenType;
 
 /// Prop modules available under `prop=`.
-pub const PROP_MODULES: &[&str] = &["imageinfo", "stashimageinfo"];
+pub const PROP_MODULES: &[&str] = &["imageinfo", "info", "stashimageinfo"];
 
 /// Meta modules available under `meta=`.
 pub const META_MODULES: &[&str] = &["siteinfo", "tokens", "userinfo"];
@@ -129,6 +129,7 @@ pub struct QueryParams {
     meta: Vec<Meta>,
     titles: Vec<String>,
     imageinfo: Option<imageinfo::ImageInfoParams>,
+    info: Option<pageset::InfoParams>,
     stashimageinfo: Option<imageinfo::StashImageInfoParams>,
 }
 
@@ -169,9 +170,16 @@ impl QueryParams {
             reader.strings(p(list))?;
         }
         let mut imageinfo = None;
+        let mut info = None;
         let mut stashimageinfo = None;
         for module in props {
-            if module == "imageinfo" {
+            if module == "info" {
+                let spec = &pageset::INFO;
+                let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
+                info = Some(
+                    pageset::InfoParams::parse(&mut reader).map_err(|e| e.in_module(spec.path))?,
+                );
+            } else if module == "imageinfo" {
                 let spec = &imageinfo::IMAGEINFO;
                 let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
                 imageinfo = Some(
@@ -213,6 +221,7 @@ impl QueryParams {
             meta: parsed,
             titles,
             imageinfo,
+            info,
             stashimageinfo,
         })
     }
@@ -222,7 +231,13 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
     let mut query = Map::new();
     let mut continuation = None;
     if !params.titles.is_empty() {
-        let pages = pageset::pages(&params.titles, params.imageinfo.as_ref(), ctx).await?;
+        let pages = pageset::pages(
+            &params.titles,
+            params.info.as_ref(),
+            params.imageinfo.as_ref(),
+            ctx,
+        )
+        .await?;
         if !pages.normalized.is_empty() {
             query.insert("normalized".into(), Value::Array(pages.normalized));
         }
