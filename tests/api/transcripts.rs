@@ -417,6 +417,115 @@ async fn paraminfo_of_shared_modules_matches_the_reference(backend: Backend) {
     }
 }
 
+/// Compares the structure of two answers: the same keys in the same order,
+/// the same JSON types; lists by their first element. Values may differ.
+fn compare_shape(ours: &Value, theirs: &Value, path: &str, skip: &[&str], context: &str) {
+    if skip.iter().any(|s| path.ends_with(s)) {
+        return;
+    }
+    match (ours, theirs) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys_a: Vec<&String> = a.keys().collect();
+            let keys_b: Vec<&String> = b.keys().collect();
+            assert_eq!(keys_a, keys_b, "{context}: keys at {path:?}");
+            for (key, value) in a {
+                compare_shape(value, &b[key], &format!("{path}.{key}"), skip, context);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            if let (Some(x), Some(y)) = (a.first(), b.first()) {
+                compare_shape(x, y, &format!("{path}.0"), skip, context);
+            }
+        }
+        _ => assert_eq!(
+            json_type(ours),
+            json_type(theirs),
+            "{context}: type at {path}"
+        ),
+    }
+}
+
+/// The reference's answer to the exchange `step` of transcript `name`.
+fn reference_answer(name: &str, formatversion: u64, step: &str) -> Value {
+    let transcript = load(name);
+    transcript["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .find(|run| run["formatversion"] == formatversion)
+        .and_then(|run| {
+            run["exchanges"]
+                .as_array()
+                .expect("exchanges")
+                .iter()
+                .find(|e| e["step"] == step)
+        })
+        .map(|e| e["body"].clone())
+        .unwrap_or_else(|| panic!("{name}: no step {step:?}"))
+}
+
+/// Upload answers (published, warned, stashed) have the reference's shape
+/// in both formatversions. Metadata differs with the PNG's text chunks, and
+/// `descriptionshorturl` appears only on re-uploads.
+async fn upload_answers_have_the_references_shape(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let skip = ["metadata", "commonmetadata"];
+    for fv in [1u64, 2] {
+        let fv_text = fv.to_string();
+        let name = format!("Shape {fv}.png");
+        let published = app
+            .upload(
+                &[
+                    ("filename", &name),
+                    ("comment", "c"),
+                    ("text", "t"),
+                    ("formatversion", &fv_text),
+                ],
+                Some(&png(20, 10, 100 + fv as u32)),
+            )
+            .await;
+        let reference = reference_answer(
+            "10-upload-direct-png",
+            fv,
+            "upload PNG with comment and page text",
+        );
+        compare_shape(
+            &published,
+            &reference,
+            "",
+            &skip,
+            &format!("published fv{fv}"),
+        );
+
+        let warned = app
+            .upload(
+                &[("filename", &name), ("formatversion", &fv_text)],
+                Some(&png(20, 10, 110 + fv as u32)),
+            )
+            .await;
+        let reference = reference_answer(
+            "21-warning-exists",
+            fv,
+            "same name, different bytes, no ignorewarnings",
+        );
+        compare_shape(&warned, &reference, "", &skip, &format!("warned fv{fv}"));
+
+        let stashed = app
+            .upload(
+                &[
+                    ("filename", &format!("Stash shape {fv}.png")),
+                    ("stash", "1"),
+                    ("formatversion", &fv_text),
+                ],
+                Some(&png(20, 10, 120 + fv as u32)),
+            )
+            .await;
+        let reference = reference_answer("30-stash-upload", fv, "upload with stash=1");
+        compare_shape(&stashed, &reference, "", &skip, &format!("stashed fv{fv}"));
+    }
+}
+
 on_both_backends!(
     the_login_flow_matches_the_reference,
     the_tokens_match_the_reference,
@@ -424,4 +533,5 @@ on_both_backends!(
     error_formats_of_warnings_match_the_reference,
     siteinfo_has_every_field_of_the_reference,
     paraminfo_of_shared_modules_matches_the_reference,
+    upload_answers_have_the_references_shape,
 );
