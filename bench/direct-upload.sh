@@ -29,7 +29,7 @@ WIKIUPLOAD_LISTEN="127.0.0.1:$PORT" WIKIUPLOAD_DATA_DIR="$WORK/data" \
 WIKIUPLOAD_ADMIN_PASSWORD=benchpass123456 WIKIUPLOAD_MAX_UPLOAD_SIZE=$(( BYTES * 2 )) \
     /usr/bin/time -v -o "$WORK/time.txt" target/release/wikiupload serve >"$WORK/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
+trap 'pkill -P $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "$API?action=query&format=json" >/dev/null && break; sleep 0.1; done
 
 JAR="$WORK/cookies"
@@ -46,7 +46,9 @@ RESULT=$(curl -fs -c "$JAR" -b "$JAR" "$API" -F action=upload -F format=json -F 
 UP_END=$(date +%s.%N)
 echo "$RESULT" | python3 -c 'import json,sys; r=json.load(sys.stdin)["upload"]; assert r["result"]=="Success", r'
 
-kill -INT $SERVER; wait $SERVER || true
+# GNU time ignores SIGINT while it waits: signal the server itself.
+pkill -INT -P "$SERVER" || true
+wait "$SERVER" || true
 PEAK_KIB=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$WORK/time.txt")
 
 python3 - "$BYTES" "$DD_START" "$DD_END" "$UP_START" "$UP_END" "$PEAK_KIB" <<'PY'

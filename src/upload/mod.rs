@@ -141,10 +141,6 @@ impl Uploads {
         &self.repo
     }
 
-    pub fn db(&self) -> &Database {
-        &self.db
-    }
-
     /// The stash entry behind a `filekey`, checked for its owner.
     pub async fn stash_entry(
         &self,
@@ -209,7 +205,8 @@ impl Uploads {
                 .await?;
         }
         let warnings = warnings::check(&self.db, &named.name, named.changed, &facts.sha1).await?;
-        if !warnings.is_empty() && !request.ignore_warnings {
+        let stopped_by_warnings = !warnings.is_empty() && !request.ignore_warnings;
+        if stopped_by_warnings || request.stash {
             let entry = self
                 .keep_in_stash(
                     request.source,
@@ -218,21 +215,14 @@ impl Uploads {
                     request.user_id,
                 )
                 .await?;
-            return Ok(UploadOutcome::Warning {
-                warnings,
-                stash_key: entry.file_key,
+            return Ok(if stopped_by_warnings {
+                UploadOutcome::Warning {
+                    warnings,
+                    stash_key: entry.file_key,
+                }
+            } else {
+                UploadOutcome::Stashed { warnings, entry }
             });
-        }
-        if request.stash {
-            let entry = self
-                .keep_in_stash(
-                    request.source,
-                    &facts,
-                    &inspected.extension,
-                    request.user_id,
-                )
-                .await?;
-            return Ok(UploadOutcome::Stashed { warnings, entry });
         }
         let version = self.publish(request, &named.name, facts).await?;
         Ok(UploadOutcome::Published {

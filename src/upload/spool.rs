@@ -65,9 +65,17 @@ impl SpoolWriter {
         Ok(())
     }
 
-    /// Flushes and closes the file.
+    /// Flushes the file to disk and closes it. The bytes are durable before
+    /// anything (a stash row, a published version) can refer to them.
     pub async fn finish(mut self) -> Result<SpooledFile, SpoolError> {
         self.file.flush().await?;
+        self.file.sync_all().await?;
+        // Temporary files are created private; a published file is public.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tokio::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(0o644)).await?;
+        }
         Ok(SpooledFile {
             path: self.path,
             size: self.size,
