@@ -124,6 +124,27 @@ pub struct Pages {
     pub continuation: Option<Value>,
 }
 
+/// `indexpageids`: the ids of `pages`, as strings, in their order (missing
+/// pages have the negative ids fv1 keys them by).
+pub fn page_ids(pages: &Value) -> Value {
+    match pages {
+        Value::Object(by_id) => by_id.keys().map(|k| Value::from(k.as_str())).collect(),
+        Value::Array(list) => {
+            let mut missing = 0;
+            list.iter()
+                .map(|page| match page["pageid"].as_i64() {
+                    Some(id) => Value::from(id.to_string()),
+                    None => {
+                        missing += 1;
+                        Value::from(format!("-{missing}"))
+                    }
+                })
+                .collect()
+        }
+        _ => Value::Array(Vec::new()),
+    }
+}
+
 /// A parsed title: namespace and DB key.
 pub(super) struct Title {
     pub namespace: i64,

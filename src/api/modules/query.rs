@@ -128,6 +128,8 @@ pub static USERINFO: ModuleSpec = ModuleSpec {
 pub struct QueryParams {
     meta: Vec<Meta>,
     titles: Vec<String>,
+    /// `indexpageids`: also list the page ids, in page order.
+    index_page_ids: bool,
     imageinfo: Option<imageinfo::ImageInfoParams>,
     info: Option<pageset::InfoParams>,
     stashimageinfo: Option<imageinfo::StashImageInfoParams>,
@@ -153,8 +155,8 @@ impl QueryParams {
         reader.choices(p("list"))?;
         reader.choice(p("generator"))?;
         let meta = reader.choices(p("meta"))?;
+        let index_page_ids = reader.flag(p("indexpageids"))?;
         for flag in [
-            "indexpageids",
             "export",
             "exportnowrap",
             "iwurl",
@@ -220,6 +222,7 @@ impl QueryParams {
         Ok(QueryParams {
             meta: parsed,
             titles,
+            index_page_ids,
             imageinfo,
             info,
             stashimageinfo,
@@ -240,6 +243,9 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
         .await?;
         if !pages.normalized.is_empty() {
             query.insert("normalized".into(), Value::Array(pages.normalized));
+        }
+        if params.index_page_ids {
+            query.insert("pageids".into(), pageset::page_ids(&pages.pages));
         }
         query.insert("pages".into(), pages.pages);
         continuation = pages.continuation;

@@ -1,0 +1,843 @@
+//! The query list modules `list=allimages` and `list=logevents`, as
+//! MediaWiki 1.39 answers them: their parameters, the checks its
+//! `execute()` makes (in its order, so the same error wins), items in its
+//! key order, and continuation (`aicontinue`, `lecontinue`).
+
+use serde_json::{Map, Value};
+
+use super::ModuleSpec;
+use super::imageinfo::{self, escape_html};
+use super::pageset::{Title, parse_title};
+use crate::api::params::parse_timestamp;
+use crate::api::request::RawParams;
+use crate::api::{
+    ApiError, Ctx, Message, Output, ParamReader, ParamSpec, ParamType, iso_timestamp,
+};
+use crate::auth::canonical_user_name;
+use crate::storage::{
+    BotFilter, FILE_NAMESPACE, FileListing, FileOrder, ListedFile, LogEventRow, LogListing,
+};
+use crate::upload::delete::sha1_base36;
+use crate::upload::timestamp14;
+
+/// List modules available under `list=`.
+pub const LIST_MODULES: &[&str] = &["allimages", "logevents"];
+
+/// imageinfo's properties less those that make no sense for a listing.
+const ALLIMAGES_PROPS: &[&str] = &[
+    "badfile",
+    "bitdepth",
+    "canonicaltitle",
+    "comment",
+    "commonmetadata",
+    "dimensions",
+    "extmetadata",
+    "mediatype",
+    "metadata",
+    "mime",
+    "parsedcomment",
+    "sha1",
+    "size",
+    "timestamp",
+    "url",
+    "user",
+    "userid",
+];
+
+const LIMIT: ParamType = ParamType::Limit {
+    max: 500,
+    high_max: 5000,
+};
+
+const ANY_INTEGER: ParamType = ParamType::Integer {
+    min: None,
+    max: None,
+};
+
+pub static ALLIMAGES: ModuleSpec = ModuleSpec {
+    name: "allimages",
+    path: "query+allimages",
+    group: "list",
+    class: "ApiQueryAllImages",
+    prefix: "ai",
+    params: &[
+        ParamSpec::new("sort", ParamType::Enum(&["name", "timestamp"])).default("name"),
+        ParamSpec::new(
+            "dir",
+            ParamType::Enum(&["ascending", "descending", "newer", "older"]),
+        )
+        .default("ascending"),
+        ParamSpec::string("from"),
+        ParamSpec::string("to"),
+        ParamSpec::string("continue"),
+        ParamSpec::new("start", ParamType::Timestamp),
+        ParamSpec::new("end", ParamType::Timestamp),
+        ParamSpec::new("prop", ParamType::Enum(ALLIMAGES_PROPS))
+            .multi()
+            .default("timestamp|url"),
+        ParamSpec::string("prefix"),
+        ParamSpec::new("minsize", ANY_INTEGER),
+        ParamSpec::new("maxsize", ANY_INTEGER),
+        ParamSpec::string("sha1"),
+        ParamSpec::string("sha1base36"),
+        ParamSpec::new("user", ParamType::User),
+        ParamSpec::new("filterbots", ParamType::Enum(&["all", "bots", "nobots"])).default("all"),
+        ParamSpec::string("mime").multi(),
+        ParamSpec::new("limit", LIMIT).default("10"),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: true,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Allimages"),
+};
+
+/// `$wgLogTypes` of a default MediaWiki 1.39 (with the page creation and
+/// new user logs it enables by default).
+const LOG_TYPES: &[&str] = &[
+    "",
+    "block",
+    "contentmodel",
+    "create",
+    "delete",
+    "import",
+    "managetags",
+    "merge",
+    "move",
+    "newusers",
+    "patrol",
+    "protect",
+    "rights",
+    "suppress",
+    "tag",
+    "upload",
+];
+
+/// The `type/action` pairs `leaction` accepts (`$wgLogActionsHandlers`).
+const LOG_ACTIONS: &[&str] = &[
+    "block/block",
+    "block/reblock",
+    "block/unblock",
+    "contentmodel/change",
+    "contentmodel/new",
+    "create/create",
+    "delete/delete",
+    "delete/delete_redir",
+    "delete/delete_redir2",
+    "delete/event",
+    "delete/restore",
+    "delete/revision",
+    "import/interwiki",
+    "import/upload",
+    "managetags/activate",
+    "managetags/create",
+    "managetags/deactivate",
+    "managetags/delete",
+    "merge/merge",
+    "move/move",
+    "move/move_redir",
+    "newusers/autocreate",
+    "newusers/byemail",
+    "newusers/create",
+    "newusers/create2",
+    "newusers/newusers",
+    "patrol/autopatrol",
+    "patrol/patrol",
+    "protect/modify",
+    "protect/move_prot",
+    "protect/protect",
+    "protect/unprotect",
+    "rights/autopromote",
+    "rights/rights",
+    "suppress/block",
+    "suppress/delete",
+    "suppress/event",
+    "suppress/reblock",
+    "suppress/revision",
+    "tag/update",
+    "upload/overwrite",
+    "upload/revert",
+    "upload/upload",
+];
+
+/// The namespaces `lenamespace` accepts: the wiki's, Media and Special.
+const NAMESPACE_IDS: &[&str] = &[
+    "-2", "-1", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14",
+    "15",
+];
+
+const LOGEVENTS_PROPS: &[&str] = &[
+    "ids",
+    "title",
+    "type",
+    "user",
+    "userid",
+    "timestamp",
+    "comment",
+    "parsedcomment",
+    "details",
+    "tags",
+];
+
+pub static LOGEVENTS: ModuleSpec = ModuleSpec {
+    name: "logevents",
+    path: "query+logevents",
+    group: "list",
+    class: "ApiQueryLogEvents",
+    prefix: "le",
+    params: &[
+        ParamSpec::new("prop", ParamType::Enum(LOGEVENTS_PROPS))
+            .multi()
+            .default("ids|title|type|user|timestamp|comment|details"),
+        ParamSpec::new("type", ParamType::Enum(LOG_TYPES)),
+        // Checked in `log_events`, where MediaWiki checks it.
+        ParamSpec::new("action", ParamType::Enum(LOG_ACTIONS)),
+        ParamSpec::new("start", ParamType::Timestamp),
+        ParamSpec::new("end", ParamType::Timestamp),
+        ParamSpec::new("dir", ParamType::Enum(&["newer", "older"])).default("older"),
+        ParamSpec::new("user", ParamType::User),
+        ParamSpec::string("title"),
+        ParamSpec::new("namespace", ParamType::Enum(NAMESPACE_IDS)),
+        ParamSpec::string("prefix"),
+        ParamSpec::string("tag"),
+        ParamSpec::new("limit", LIMIT).default("10"),
+        ParamSpec::string("continue"),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: true,
+    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Logevents"),
+};
+
+/// A list module asked for, with its parsed parameters.
+pub enum List {
+    AllImages(AllImagesParams),
+    LogEvents(LogEventsParams),
+}
+
+/// One batch of a list module.
+pub struct ListBatch {
+    /// The module's items, for `query.<module name>`.
+    pub items: Value,
+    /// The parameter and value that continue the listing, when more remain.
+    pub next: Option<(String, String)>,
+}
+
+impl List {
+    /// Parses the parameters of the list module `name` (one of `LIST_MODULES`).
+    pub fn parse(
+        name: &str,
+        raw: &mut RawParams,
+        output: &mut Output,
+        high_limits: bool,
+    ) -> Result<List, ApiError> {
+        type Parser = fn(&mut ParamReader<'_>) -> Result<List, ApiError>;
+        let (spec, parse): (&ModuleSpec, Parser) = if name == LOGEVENTS.name {
+            (&LOGEVENTS, |r| {
+                LogEventsParams::parse(r).map(List::LogEvents)
+            })
+        } else {
+            (&ALLIMAGES, |r| {
+                AllImagesParams::parse(r).map(List::AllImages)
+            })
+        };
+        let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
+        parse(&mut reader).map_err(|e| e.in_module(spec.path))
+    }
+
+    pub fn spec(&self) -> &'static ModuleSpec {
+        match self {
+            List::AllImages(_) => &ALLIMAGES,
+            List::LogEvents(_) => &LOGEVENTS,
+        }
+    }
+
+    /// Runs the module for one batch.
+    pub async fn execute(self, ctx: &Ctx<'_>) -> Result<ListBatch, ApiError> {
+        let path = self.spec().path;
+        match self {
+            List::AllImages(params) => all_images(params, ctx).await,
+            List::LogEvents(params) => log_events(params, ctx).await,
+        }
+        .map_err(|e| e.in_module(path))
+    }
+}
+
+/// Parsed `ai*` parameters.
+pub struct AllImagesParams {
+    by_timestamp: bool,
+    descending: bool,
+    from: Option<String>,
+    to: Option<String>,
+    resume: Option<String>,
+    start: Option<i64>,
+    end: Option<i64>,
+    props: Vec<&'static str>,
+    prefix: Option<String>,
+    min_size: Option<i64>,
+    max_size: Option<i64>,
+    sha1: Option<String>,
+    sha1_base36: Option<String>,
+    user: Option<String>,
+    filterbots: &'static str,
+    mimes: Option<Vec<String>>,
+    limit: i64,
+}
+
+impl AllImagesParams {
+    pub fn parse(reader: &mut ParamReader<'_>) -> Result<AllImagesParams, ApiError> {
+        let p = |name| ALLIMAGES.param(name);
+        let by_timestamp = reader.choice(p("sort"))? == Some("timestamp");
+        let descending = matches!(reader.choice(p("dir"))?, Some("descending" | "older"));
+        let from = reader.string(p("from"))?;
+        let to = reader.string(p("to"))?;
+        let resume = reader.string(p("continue"))?;
+        let start = reader.timestamp(p("start"))?;
+        let end = reader.timestamp(p("end"))?;
+        let props = reader.choices(p("prop"))?;
+        let prefix = reader.string(p("prefix"))?;
+        let min_size = reader.integer(p("minsize"))?;
+        let max_size = reader.integer(p("maxsize"))?;
+        let sha1 = reader.string(p("sha1"))?;
+        let sha1_base36 = reader.string(p("sha1base36"))?;
+        let user = user_param(reader, &ALLIMAGES, "user")?;
+        let filterbots = reader.choice(p("filterbots"))?.unwrap_or("all");
+        // An empty `aimime` asks for no type at all, unlike a missing one.
+        let mimes = match reader.string(p("mime"))? {
+            Some(_) => Some(reader.strings(p("mime"))?),
+            None => None,
+        };
+        let limit = reader.limit(p("limit"))?.unwrap_or(10);
+        Ok(AllImagesParams {
+            by_timestamp,
+            descending,
+            from,
+            to,
+            resume,
+            start,
+            end,
+            props,
+            prefix,
+            min_size,
+            max_size,
+            sha1,
+            sha1_base36,
+            user,
+            filterbots,
+            mimes,
+            limit,
+        })
+    }
+}
+
+/// `list=allimages`: current files by name or by upload time.
+async fn all_images(params: AllImagesParams, ctx: &Ctx<'_>) -> Result<ListBatch, ApiError> {
+    let sitename = &ctx.app.config.sitename;
+    let order = if params.by_timestamp {
+        for (name, given) in [
+            ("from", params.from.is_some()),
+            ("to", params.to.is_some()),
+            ("prefix", params.prefix.is_some()),
+        ] {
+            if given {
+                return Err(must_use_with(&format!("ai{name}"), "aisort=name"));
+            }
+        }
+        if params.user.is_some() && params.filterbots != "all" {
+            return Err(ApiError::new(
+                "invalidparammix-cannotusewith",
+                Message::new(
+                    "apierror-invalidparammix-cannotusewith",
+                    vec!["aiuser".into(), "aifilterbots".into()],
+                    "The <kbd>aiuser</kbd> parameter cannot be used with <kbd>aifilterbots</kbd>."
+                        .into(),
+                ),
+            ));
+        }
+        let resume = match &params.resume {
+            Some(value) => {
+                let (timestamp, name) = value.split_once('|').ok_or_else(bad_continue)?;
+                if name.contains('|') {
+                    return Err(bad_continue());
+                }
+                let timestamp = parse_timestamp(timestamp).ok_or_else(bad_continue)?;
+                Some((timestamp, name.to_owned()))
+            }
+            None => None,
+        };
+        let bot_groups = || ctx.app.accounts.policy().groups_with_right("bot");
+        FileOrder::Timestamp {
+            start: params.start,
+            end: params.end,
+            user: params.user,
+            bots: match params.filterbots {
+                "bots" => BotFilter::Only(bot_groups()),
+                "nobots" => BotFilter::Without(bot_groups()),
+                _ => BotFilter::All,
+            },
+            resume,
+        }
+    } else {
+        for (name, given) in [
+            ("start", params.start.is_some()),
+            ("end", params.end.is_some()),
+            ("user", params.user.is_some()),
+            ("filterbots", params.filterbots != "all"),
+        ] {
+            if given {
+                return Err(must_use_with(&format!("ai{name}"), "aisort=timestamp"));
+            }
+        }
+        if params.resume.as_deref().is_some_and(|c| c.contains('|')) {
+            return Err(bad_continue());
+        }
+        let key = |part: &Option<String>| {
+            part.as_deref()
+                .map(|part| name_part_key(part, sitename))
+                .transpose()
+        };
+        FileOrder::Name {
+            from: key(&params.from)?,
+            to: key(&params.to)?,
+            prefix: key(&params.prefix)?,
+            resume: params.resume,
+        }
+    };
+    let sha1 = match (params.sha1, params.sha1_base36) {
+        (Some(hex), _) => {
+            let hex = hex.to_lowercase();
+            if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(simple_error(
+                    "invalidsha1hash",
+                    "The SHA1 hash provided is not valid.",
+                ));
+            }
+            Some(hex)
+        }
+        (None, Some(base36)) => {
+            let base36 = base36.to_lowercase();
+            if base36.len() != 31 || !base36.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(simple_error(
+                    "invalidsha1base36hash",
+                    "The SHA1Base36 hash provided is not valid.",
+                ));
+            }
+            Some(sha1_hex_from_base36(&base36))
+        }
+        (None, None) => None,
+    };
+    // MediaWiki compares major and minor type; a type without a slash has
+    // the minor type "unknown".
+    let mimes = params.mimes.map(|mimes| {
+        mimes
+            .into_iter()
+            .map(|m| {
+                if m.contains('/') {
+                    m
+                } else {
+                    format!("{m}/unknown")
+                }
+            })
+            .collect()
+    });
+    let listing = FileListing {
+        order,
+        descending: params.descending,
+        min_size: params.min_size,
+        max_size: params.max_size,
+        sha1,
+        mimes,
+        limit: params.limit + 1,
+    };
+    let (files, next) = split_batch(ctx.app.db.list_files(&listing).await?, params.limit);
+    let items = files
+        .iter()
+        .map(|file| file_item(file, &params.props, ctx))
+        .collect();
+    let next = next.map(|file| {
+        let row = &file.version;
+        let value = if params.by_timestamp {
+            format!("{}|{}", timestamp14(row.timestamp), row.name)
+        } else {
+            row.name.clone()
+        };
+        ("aicontinue".to_owned(), value)
+    });
+    Ok(ListBatch {
+        items: Value::Array(items),
+        next,
+    })
+}
+
+/// One allimages item: the name, the current version's imageinfo fields,
+/// then namespace and title.
+fn file_item(file: &ListedFile, props: &[&str], ctx: &Ctx<'_>) -> Value {
+    let row = &file.version;
+    let mut item = Map::new();
+    item.insert("name".into(), row.name.clone().into());
+    item.extend(imageinfo::version_info(row, props, file.page_id, ctx));
+    add_title_info(&mut item, FILE_NAMESPACE, &row.name, ctx);
+    Value::Object(item)
+}
+
+/// Parsed `le*` parameters.
+pub struct LogEventsParams {
+    props: Vec<&'static str>,
+    log_type: Option<&'static str>,
+    action: Option<String>,
+    start: Option<i64>,
+    end: Option<i64>,
+    ascending: bool,
+    user: Option<String>,
+    title: Option<String>,
+    namespace: Option<i64>,
+    prefix: Option<String>,
+    tag: Option<String>,
+    limit: i64,
+    resume: Option<String>,
+}
+
+impl LogEventsParams {
+    pub fn parse(reader: &mut ParamReader<'_>) -> Result<LogEventsParams, ApiError> {
+        let p = |name| LOGEVENTS.param(name);
+        Ok(LogEventsParams {
+            props: reader.choices(p("prop"))?,
+            log_type: reader.choice(p("type"))?,
+            action: reader.string(p("action"))?,
+            start: reader.timestamp(p("start"))?,
+            end: reader.timestamp(p("end"))?,
+            ascending: reader.choice(p("dir"))? == Some("newer"),
+            user: user_param(reader, &LOGEVENTS, "user")?,
+            title: reader.string(p("title"))?,
+            namespace: reader
+                .choice(p("namespace"))?
+                .and_then(|id| id.parse().ok()),
+            prefix: reader.string(p("prefix"))?,
+            tag: reader.string(p("tag"))?,
+            limit: reader.limit(p("limit"))?.unwrap_or(10),
+            resume: reader.string(p("continue"))?,
+        })
+    }
+}
+
+/// `list=logevents`: log entries, newest first unless `ledir=newer`.
+async fn log_events(params: LogEventsParams, ctx: &Ctx<'_>) -> Result<ListBatch, ApiError> {
+    let sitename = &ctx.app.config.sitename;
+    let exclusive: Vec<String> = [
+        ("title", params.title.is_some()),
+        ("namespace", params.namespace.is_some()),
+        ("prefix", params.prefix.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, given)| *given)
+    .map(|(name, _)| format!("<var>le{name}</var>"))
+    .collect();
+    if exclusive.len() > 1 {
+        let list = english_list(&exclusive);
+        return Err(ApiError::new(
+            "invalidparammix",
+            Message::new(
+                "apierror-invalidparammix",
+                vec![
+                    serde_json::json!({"list": exclusive, "type": "text"}),
+                    exclusive.len().into(),
+                ],
+                format!("The parameters {list} can not be used together."),
+            ),
+        ));
+    }
+    let (log_type, action) = match &params.action {
+        Some(full) => {
+            let (log_type, action) = full
+                .split_once('/')
+                .filter(|_| LOG_ACTIONS.contains(&full.as_str()))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        "unknown_leaction",
+                        Message::new(
+                            "apierror-unrecognizedvalue",
+                            vec!["leaction".into(), full.clone().into()],
+                            format!(
+                                "Unrecognized value for parameter <var>leaction</var>: {}.",
+                                escape_html(full)
+                            ),
+                        ),
+                    )
+                })?;
+            (Some(log_type.to_owned()), Some(action.to_owned()))
+        }
+        None => (params.log_type.map(str::to_owned), None),
+    };
+    let resume = match &params.resume {
+        Some(value) => {
+            let (timestamp, id) = value.split_once('|').ok_or_else(bad_continue)?;
+            let timestamp = parse_timestamp(timestamp).ok_or_else(bad_continue)?;
+            let id = id.trim().parse::<i64>().map_err(|_| bad_continue())?;
+            Some((timestamp, id))
+        }
+        None => None,
+    };
+    let page_title = |text: &str| parse_title(text, sitename).ok_or_else(|| invalid_title(text));
+    let title = params.title.as_deref().map(page_title).transpose()?;
+    let prefix = params.prefix.as_deref().map(page_title).transpose()?;
+    // No entry carries change tags, so filtering by any tag leaves nothing.
+    if params.tag.is_some() {
+        return Ok(ListBatch {
+            items: Value::Array(Vec::new()),
+            next: None,
+        });
+    }
+    let namespace = title
+        .as_ref()
+        .or(prefix.as_ref())
+        .map(|t| t.namespace)
+        .or(params.namespace);
+    let listing = LogListing {
+        log_type,
+        action,
+        start: params.start,
+        end: params.end,
+        ascending: params.ascending,
+        user: params.user,
+        namespace,
+        title: title.map(|t| t.db_key),
+        title_prefix: prefix.map(|t| t.db_key),
+        resume,
+        limit: params.limit + 1,
+    };
+    let (events, next) = split_batch(ctx.app.db.list_log_events(&listing).await?, params.limit);
+    let items = events
+        .iter()
+        .map(|event| log_item(event, &params.props, ctx))
+        .collect();
+    let next = next.map(|event| {
+        (
+            "lecontinue".to_owned(),
+            format!("{}|{}", timestamp14(event.timestamp), event.id),
+        )
+    });
+    Ok(ListBatch {
+        items: Value::Array(items),
+        next,
+    })
+}
+
+/// One logevents item, in MediaWiki's key order.
+fn log_item(event: &LogEventRow, props: &[&str], ctx: &Ctx<'_>) -> Value {
+    let wants = |prop: &str| props.contains(&prop);
+    let mut item = Map::new();
+    if wants("ids") {
+        item.insert("logid".into(), event.id.into());
+    }
+    if wants("title") {
+        add_title_info(&mut item, event.namespace, &event.title, ctx);
+    }
+    if wants("ids") {
+        // MediaWiki's logpage is the page id when the entry was written; no
+        // column keeps it, so it is the page's id now, as pageid is.
+        let page_id = event.page_id.unwrap_or(0);
+        item.insert("pageid".into(), page_id.into());
+        item.insert("logpage".into(), page_id.into());
+    }
+    if wants("details") {
+        item.insert("params".into(), log_params(event));
+    }
+    if wants("type") {
+        item.insert("type".into(), event.log_type.clone().into());
+        item.insert("action".into(), event.action.clone().into());
+    }
+    if wants("user") {
+        item.insert(
+            "user".into(),
+            event.user_name.clone().unwrap_or_default().into(),
+        );
+    }
+    if wants("userid") {
+        item.insert("userid".into(), event.user_id.unwrap_or(0).into());
+    }
+    if (wants("user") || wants("userid")) && event.user_id.is_none() {
+        ctx.output.set_flag(&mut item, "anon", true);
+    }
+    if wants("timestamp") {
+        item.insert("timestamp".into(), iso_timestamp(event.timestamp).into());
+    }
+    if wants("comment") {
+        item.insert("comment".into(), event.comment.clone().into());
+    }
+    if wants("parsedcomment") {
+        item.insert("parsedcomment".into(), escape_html(&event.comment).into());
+    }
+    if wants("tags") {
+        item.insert("tags".into(), Value::Array(Vec::new()));
+    }
+    Value::Object(item)
+}
+
+/// A log entry's parameters as the API shows them. Upload entries show the
+/// SHA-1 in base 36, as MediaWiki stores it, and the version's timestamp
+/// (moved last, as its formatter does); deletions show none.
+fn log_params(event: &LogEventRow) -> Value {
+    let mut params = Map::new();
+    if event.log_type == "upload" {
+        let stored: Map<String, Value> = serde_json::from_str(&event.params).unwrap_or_default();
+        if let Some(sha1) = stored.get("img_sha1").and_then(Value::as_str) {
+            params.insert("img_sha1".into(), sha1_base36(sha1).into());
+        }
+        if let Some(timestamp) = stored.get("img_timestamp").and_then(Value::as_i64) {
+            params.insert("img_timestamp".into(), iso_timestamp(timestamp).into());
+        }
+    }
+    Value::Object(params)
+}
+
+/// `ns` and `title` of a page, as MediaWiki's `addTitleInfo` writes them.
+fn add_title_info(item: &mut Map<String, Value>, namespace: i64, db_key: &str, ctx: &Ctx<'_>) {
+    let title = Title {
+        namespace,
+        db_key: db_key.to_owned(),
+    };
+    item.insert("ns".into(), namespace.into());
+    item.insert("title".into(), title.text(&ctx.app.config.sitename).into());
+}
+
+/// A user parameter: a user name in canonical form, or an IP address.
+fn user_param(
+    reader: &mut ParamReader<'_>,
+    spec: &ModuleSpec,
+    name: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some(text) = reader.string(spec.param(name))? else {
+        return Ok(None);
+    };
+    if text.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(Some(text));
+    }
+    canonical_user_name(&text).map(Some).ok_or_else(|| {
+        let name = format!("{}{name}", spec.prefix);
+        ApiError::new(
+            "baduser",
+            Message::new(
+                "paramvalidator-baduser",
+                vec![name.clone().into(), text.clone().into()],
+                format!(
+                    "Invalid value \"{}\" for user parameter <var>{name}</var>.",
+                    escape_html(&text)
+                ),
+            ),
+        )
+    })
+}
+
+/// MediaWiki's `titlePartToKey` in the File namespace: the DB key form of
+/// the start of a name (`my file` → `My_file`), trailing spaces kept.
+fn name_part_key(part: &str, sitename: &str) -> Result<String, ApiError> {
+    // The "x" keeps trailing spaces from being trimmed away.
+    parse_title(&format!("File:{part}x"), sitename)
+        .and_then(|title| title.db_key.strip_suffix('x').map(str::to_owned))
+        .ok_or_else(|| invalid_title(part))
+}
+
+/// Splits `limit + 1` fetched rows into the batch and the first row of the
+/// next one.
+fn split_batch<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, Option<T>) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let next = if rows.len() > limit {
+        rows.truncate(limit + 1);
+        rows.pop()
+    } else {
+        None
+    };
+    (rows, next)
+}
+
+/// A SHA-1 in base 36 as 40 hex digits. A 31-digit value too large for
+/// 160 bits comes out longer and so matches no file, as in MediaWiki.
+fn sha1_hex_from_base36(base36: &str) -> String {
+    // 160 bits do not fit a u128: multiply into bytes, most significant first.
+    let mut bytes = vec![0u8; 20];
+    for digit in base36.chars().filter_map(|c| c.to_digit(36)) {
+        let mut carry = digit;
+        for byte in bytes.iter_mut().rev() {
+            let value = u32::from(*byte) * 36 + carry;
+            *byte = (value & 0xff) as u8;
+            carry = value >> 8;
+        }
+        if carry > 0 {
+            bytes.insert(0, (carry & 0xff) as u8);
+        }
+    }
+    hex::encode(bytes)
+}
+
+/// "a", "a and b", "a, b and c": MediaWiki's English list.
+fn english_list(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => items.concat(),
+    }
+}
+
+fn must_use_with(param: &str, with: &str) -> ApiError {
+    ApiError::new(
+        "invalidparammix",
+        Message::new(
+            "apierror-invalidparammix-mustusewith",
+            vec![param.into(), with.into()],
+            format!("The <kbd>{param}</kbd> parameter may only be used with <kbd>{with}</kbd>."),
+        ),
+    )
+}
+
+fn bad_continue() -> ApiError {
+    simple_error(
+        "badcontinue",
+        "Invalid continue param. You should pass the original value returned by the previous query.",
+    )
+}
+
+fn invalid_title(text: &str) -> ApiError {
+    ApiError::new(
+        "invalidtitle",
+        Message::new(
+            "apierror-invalidtitle",
+            vec![text.into()],
+            format!("Bad title \"{}\".", escape_html(text)),
+        ),
+    )
+}
+
+/// An error whose message key is `apierror-<code>` and takes no parameters.
+fn simple_error(code: &str, text: &str) -> ApiError {
+    ApiError::new(
+        code,
+        Message::new(&format!("apierror-{code}"), vec![], text.to_owned()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha1_base36_converts_back_to_hex() {
+        let hex = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+        assert_eq!(sha1_hex_from_base36("phoiac9h4m842xq45sp7s6u21eteeq1"), hex);
+        assert_eq!(sha1_hex_from_base36(&sha1_base36(hex)), hex);
+        assert_eq!(sha1_hex_from_base36(&"0".repeat(31)), "0".repeat(40));
+        // Larger than 2^160: longer than any SHA-1, so it matches nothing.
+        assert!(sha1_hex_from_base36(&"z".repeat(31)).len() > 40);
+    }
+
+    #[test]
+    fn a_fetch_of_limit_plus_one_splits_off_the_next_row() {
+        assert_eq!(split_batch(vec![1, 2, 3], 2), (vec![1, 2], Some(3)));
+        assert_eq!(split_batch(vec![1, 2], 2), (vec![1, 2], None));
+    }
+
+    #[test]
+    fn lists_are_joined_as_in_english() {
+        let items = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(english_list(&items(&["a"])), "a");
+        assert_eq!(english_list(&items(&["a", "b"])), "a and b");
+        assert_eq!(english_list(&items(&["a", "b", "c"])), "a, b and c");
+    }
+}
