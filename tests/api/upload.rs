@@ -439,6 +439,14 @@ async fn bad_requests_get_mediawikis_errors(backend: Backend) {
         let body = app.upload(&params, file.as_deref()).await;
         assert_eq!(body["error"]["code"], code, "{params:?}: {body}");
     }
+    // Refused bytes leave nothing behind: not in the spool, not in the stash.
+    for dir in ["tmp", "stash"] {
+        let path = app.data_dir.path().join(dir);
+        let left: Vec<_> = std::fs::read_dir(&path)
+            .map(|d| d.flatten().collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{dir} keeps {left:?}");
+    }
     let text_field = app
         .post_multipart_fields(&[
             ("action", "upload"),
@@ -871,6 +879,84 @@ async fn info_describes_file_pages(backend: Backend) {
     );
 }
 
+/// A publish cut short by a crash (files moved, transaction not committed)
+/// is rolled back at the next start: the old version is served again and
+/// the database and the files agree.
+async fn an_interrupted_publish_is_rolled_back_at_start(backend: Backend) {
+    use wikiupload::storage::Database;
+    use wikiupload::upload::repo::FileRepo;
+
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let (old, new) = (png(6, 6, 50), png(6, 6, 51));
+    let first = app.upload(&[("filename", "Crash.png")], Some(&old)).await;
+    let url = first["upload"]["imageinfo"]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+
+    // What publish does before its transaction, done by hand.
+    let url_db = if app.database_url.is_empty() {
+        format!(
+            "sqlite://{}/wikiupload.sqlite",
+            app.data_dir.path().display()
+        )
+    } else {
+        app.database_url.clone()
+    };
+    let db = Database::connect(&url_db, 1).await.expect("database");
+    let repo = FileRepo::new(app.data_dir.path(), "http://unused");
+    let staged = app.data_dir.path().join("staged-new.png");
+    std::fs::write(&staged, &new).expect("staged");
+    let archive_name = "20000101000000!Crash.png";
+    db.insert_journal(
+        "Crash.png",
+        &staged.to_string_lossy(),
+        Some(archive_name),
+        0,
+    )
+    .await
+    .expect("journal");
+    let public = repo.public_path("Crash.png");
+    let archived = repo.archive_path("Crash.png", archive_name);
+    std::fs::create_dir_all(archived.parent().expect("dir")).expect("dir");
+    std::fs::hard_link(&public, &archived).expect("link");
+    std::fs::rename(&staged, &public).expect("rename");
+    db.close().await;
+
+    let app = app.restart().await;
+    let served = app
+        .download(&url.replace(
+            url.split("/images/").next().expect("base"),
+            app.api.trim_end_matches("/api.php"),
+        ))
+        .await;
+    assert_eq!(
+        served.bytes().await.expect("bytes").as_ref(),
+        old.as_slice(),
+        "the old version is back"
+    );
+    assert!(!archived.exists(), "no stray archive file");
+    assert_eq!(
+        std::fs::read(&staged).expect("bytes back where they came from"),
+        new
+    );
+    let info = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "imageinfo"),
+            ("titles", "File:Crash.png"),
+            ("iilimit", "5"),
+            ("iiprop", "sha1"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    assert_eq!(
+        info["query"]["pages"][0]["imageinfo"],
+        json!([{"sha1": sha1_hex(&old)}])
+    );
+}
+
 on_both_backends!(
     a_png_is_published_and_served_byte_for_byte,
     a_new_version_needs_ignorewarnings_and_keeps_history,
@@ -887,4 +973,5 @@ on_both_backends!(
     name_based_warnings_match_mediawikis,
     an_old_versions_bytes_are_warned_about,
     info_describes_file_pages,
+    an_interrupted_publish_is_rolled_back_at_start,
 );
