@@ -9,10 +9,15 @@ use sha1::{Digest, Sha1};
 use tempfile::TempPath;
 use tokio::io::AsyncWriteExt;
 
+/// How much is gathered before each write to disk.
+const WRITE_BUFFER: usize = 1 << 20;
+
 /// A file being written into the spool.
 #[derive(Debug)]
 pub struct SpoolWriter {
-    file: tokio::fs::File,
+    /// Buffered: every tokio file write is a trip to the blocking pool, so
+    /// the small pieces multipart parsing yields are gathered first.
+    file: tokio::io::BufWriter<tokio::fs::File>,
     path: TempPath,
     size: u64,
     sha1: Sha1,
@@ -46,7 +51,10 @@ impl SpoolWriter {
             .map_err(std::io::Error::other)??;
         let (file, path) = named.into_parts();
         Ok(SpoolWriter {
-            file: tokio::fs::File::from_std(file),
+            file: tokio::io::BufWriter::with_capacity(
+                WRITE_BUFFER,
+                tokio::fs::File::from_std(file),
+            ),
             path,
             size: 0,
             sha1: Sha1::new(),
@@ -69,7 +77,7 @@ impl SpoolWriter {
     /// anything (a stash row, a published version) can refer to them.
     pub async fn finish(mut self) -> Result<SpooledFile, SpoolError> {
         self.file.flush().await?;
-        self.file.sync_all().await?;
+        self.file.get_ref().sync_all().await?;
         // Temporary files are created private; a published file is public.
         #[cfg(unix)]
         {
