@@ -286,6 +286,25 @@ impl<'a> ParamReader<'a> {
         value.clamp(min.unwrap_or(i64::MIN), max.unwrap_or(i64::MAX))
     }
 
+    /// A timestamp (see [`parse_timestamp`]) as Unix seconds; anything
+    /// else is a `badtimestamp` error.
+    pub fn timestamp(&mut self, spec: &ParamSpec) -> Result<Option<i64>, ApiError> {
+        let name = self.full_name(spec);
+        let Some(text) = self.raw_value(spec)? else {
+            return Ok(None);
+        };
+        parse_timestamp(&text).map(Some).ok_or_else(|| {
+            ApiError::new(
+                "badtimestamp",
+                Message::new(
+                    "paramvalidator-badtimestamp",
+                    vec![name.clone().into(), text.clone().into()],
+                    format!("Invalid value \"{text}\" for timestamp parameter <var>{name}</var>."),
+                ),
+            )
+        })
+    }
+
     /// A single enum value; an unknown one is a `badvalue` error.
     pub fn choice(&mut self, spec: &ParamSpec) -> Result<Option<&'static str>, ApiError> {
         let name = self.full_name(spec);
@@ -388,6 +407,20 @@ impl<'a> ParamReader<'a> {
         }
         Ok(items)
     }
+}
+
+/// A timestamp as the API takes it: ISO 8601, MediaWiki's 14 digits, or
+/// Unix seconds.
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.timestamp())
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y%m%d%H%M%S")
+                .ok()
+                .map(|t| t.and_utc().timestamp())
+        })
+        .or_else(|| text.parse::<i64>().ok())
 }
 
 fn enum_values(spec: &ParamSpec) -> &'static [&'static str] {

@@ -9,12 +9,14 @@
 
 mod accounts;
 mod files;
+mod listings;
 mod sessions;
 
 pub use accounts::{BotPasswordRow, UserRow};
 pub use files::{
     ContentFacts, FILE_NAMESPACE, FileVersionRow, JournalRow, PageFacts, PublishRecord, StashRow,
 };
+pub use listings::{BotFilter, FileListing, FileOrder, ListedFile, LogEventRow, LogListing};
 pub use sessions::SessionRow;
 
 use std::str::FromStr;

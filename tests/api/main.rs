@@ -6,6 +6,7 @@ mod helpers;
 mod cli;
 mod clients;
 mod envelope;
+mod lists;
 mod login;
 mod paraminfo;
 mod siteinfo;

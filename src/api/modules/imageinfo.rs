@@ -182,8 +182,8 @@ impl ImageInfoParams {
         let p = |name| IMAGEINFO.param(name);
         let props = reader.choices(p("prop"))?;
         let limit = reader.limit(p("limit"))?.unwrap_or(1);
-        let start = parse_timestamp(reader, p("start"))?;
-        let end = parse_timestamp(reader, p("end"))?;
+        let start = reader.timestamp(p("start"))?;
+        let end = reader.timestamp(p("end"))?;
         for name in ["urlwidth", "urlheight"] {
             reader.integer(p(name))?;
         }
@@ -235,36 +235,6 @@ impl StashImageInfoParams {
         }
         Ok(StashImageInfoParams { keys, props })
     }
-}
-
-/// A timestamp parameter: ISO 8601, MediaWiki's 14 digits, or Unix seconds.
-fn parse_timestamp(
-    reader: &mut ParamReader<'_>,
-    spec: &ParamSpec,
-) -> Result<Option<i64>, ApiError> {
-    let name = format!("ii{}", spec.name);
-    let Some(text) = reader.string(spec)? else {
-        return Ok(None);
-    };
-    let parsed = chrono::DateTime::parse_from_rfc3339(&text)
-        .map(|t| t.timestamp())
-        .ok()
-        .or_else(|| {
-            chrono::NaiveDateTime::parse_from_str(&text, "%Y%m%d%H%M%S")
-                .ok()
-                .map(|t| t.and_utc().timestamp())
-        })
-        .or_else(|| text.parse::<i64>().ok());
-    parsed.map(Some).ok_or_else(|| {
-        ApiError::new(
-            "badtimestamp",
-            crate::api::Message::new(
-                "paramvalidator-badtimestamp",
-                vec![name.clone().into(), text.clone().into()],
-                format!("Invalid value \"{text}\" for timestamp parameter <var>{name}</var>."),
-            ),
-        )
-    })
 }
 
 /// The text form of a DB key: underscores become spaces.
@@ -492,7 +462,7 @@ pub async fn stash_image_info(
     Ok(Value::Array(list))
 }
 
-fn escape_html(text: &str) -> String {
+pub(super) fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod delete;
 pub mod imageinfo;
+pub mod lists;
 mod pageset;
 pub mod paraminfo;
 pub mod query;
@@ -152,7 +153,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 17] {
+pub fn all_modules() -> [&'static ModuleSpec; 19] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -169,6 +170,8 @@ pub fn all_modules() -> [&'static ModuleSpec; 17] {
         &imageinfo::IMAGEINFO,
         &pageset::INFO,
         &imageinfo::STASHIMAGEINFO,
+        &lists::ALLIMAGES,
+        &lists::LOGEVENTS,
         &upload::UPLOAD,
         &delete::DELETE,
     ]

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{ModuleSpec, imageinfo, pageset, siteinfo};
+use super::{ModuleSpec, imageinfo, lists, pageset, siteinfo};
 use crate::api::request::RawParams;
 use crate::api::{
     ApiError, Ctx, Message, Output, ParamReader, ParamSpec, ParamType, iso_timestamp,
@@ -24,7 +24,7 @@ pub static QUERY: ModuleSpec = ModuleSpec {
     prefix: "",
     params: &[
         ParamSpec::new("prop", ParamType::Submodule(PROP_MODULES, "query+")).multi(),
-        ParamSpec::new("list", ParamType::Submodule(&[], "query+")).multi(),
+        ParamSpec::new("list", ParamType::Submodule(lists::LIST_MODULES, "query+")).multi(),
         ParamSpec::new("meta", ParamType::Submodule(META_MODULES, "query+")).multi(),
         ParamSpec::flag("indexpageids"),
         ParamSpec::flag("export"),
@@ -133,6 +133,9 @@ pub struct QueryParams {
     imageinfo: Option<imageinfo::ImageInfoParams>,
     info: Option<pageset::InfoParams>,
     stashimageinfo: Option<imageinfo::StashImageInfoParams>,
+    lists: Vec<lists::List>,
+    /// Every prop, list and meta module asked for, in MediaWiki's order.
+    modules: Vec<&'static str>,
 }
 
 enum Meta {
@@ -149,13 +152,17 @@ impl QueryParams {
     ) -> Result<QueryParams, ApiError> {
         let p = |name| QUERY.param(name);
         let mut reader = ParamReader::new(raw, output, QUERY.prefix, QUERY.path, high_limits);
-        // No list or generator modules exist yet: every value of those is
-        // unrecognized.
+        // No generator modules exist yet: every value is unrecognized.
         let props = reader.choices(p("prop"))?;
-        reader.choices(p("list"))?;
+        let list_names = reader.choices(p("list"))?;
         reader.choice(p("generator"))?;
         let meta = reader.choices(p("meta"))?;
         let index_page_ids = reader.flag(p("indexpageids"))?;
+        let modules = [&props, &list_names, &meta]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
         for flag in [
             "export",
             "exportnowrap",
@@ -166,7 +173,7 @@ impl QueryParams {
         ] {
             reader.flag(p(flag))?;
         }
-        reader.string(p("continue"))?;
+        let continue_value = reader.string(p("continue"))?;
         let titles = reader.strings(p("titles"))?;
         for list in ["pageids", "revids"] {
             reader.strings(p(list))?;
@@ -198,6 +205,20 @@ impl QueryParams {
             }
         }
 
+        // List modules the client's `continue` names as done are not run again.
+        let done: Vec<&str> = continue_value
+            .as_deref()
+            .and_then(|c| c.split_once("||"))
+            .map(|(_, done)| done.split('|').collect())
+            .unwrap_or_default();
+        let mut lists = Vec::new();
+        for name in list_names {
+            let list = lists::List::parse(name, raw, output, high_limits)?;
+            if !done.contains(&name) {
+                lists.push(list);
+            }
+        }
+
         let mut parsed = Vec::new();
         for module in meta {
             let spec = match module {
@@ -226,6 +247,8 @@ impl QueryParams {
             imageinfo,
             info,
             stashimageinfo,
+            lists,
+            modules,
         })
     }
 }
@@ -256,6 +279,18 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
             .map_err(|e| e.in_module(imageinfo::STASHIMAGEINFO.path))?;
         query.insert("stashimageinfo".into(), list);
     }
+    // Continuation parameters of the list modules that have more to give.
+    let mut pending = Map::new();
+    let mut unfinished = Vec::new();
+    for list in params.lists {
+        let name = list.spec().name;
+        let batch = list.execute(ctx).await?;
+        query.insert(name.into(), batch.items);
+        if let Some((key, value)) = batch.next {
+            pending.insert(key, value.into());
+            unfinished.push(name);
+        }
+    }
     for meta in params.meta {
         match meta {
             Meta::Siteinfo(params) => {
@@ -276,9 +311,23 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
         ctx.output.add("query", Value::Object(query));
     }
     match continuation {
-        // A module has more to give: the client continues, the batch is not complete.
-        Some(next) => ctx.output.add_on_top("continue", next),
-        None => {
+        // A prop module has more to give: the batch is not complete.
+        Some(Value::Object(next)) => {
+            pending.extend(next);
+            ctx.output.add_on_top("continue", Value::Object(pending));
+        }
+        _ => {
+            // Only lists continue: "-" (no generator), then the modules done.
+            if !pending.is_empty() {
+                let done: Vec<&str> = params
+                    .modules
+                    .iter()
+                    .copied()
+                    .filter(|m| !unfinished.contains(m))
+                    .collect();
+                pending.insert("continue".into(), format!("-||{}", done.join("|")).into());
+                ctx.output.add_on_top("continue", Value::Object(pending));
+            }
             if let Some(flag) = ctx.output.flag(true) {
                 ctx.output.add_on_top("batchcomplete", flag);
             }
