@@ -226,14 +226,14 @@ pub async fn execute(params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiE
             stash_key,
         } => {
             result.insert("result".into(), "Warning".into());
-            result.insert("warnings".into(), render_warnings(&warnings, ctx));
+            result.insert("warnings".into(), render_warnings(&warnings));
             result.insert("filekey".into(), stash_key.clone().into());
             result.insert("sessionkey".into(), stash_key.into());
         }
         UploadOutcome::Stashed { warnings, entry } => {
             result.insert("result".into(), "Success".into());
             if !warnings.is_empty() {
-                result.insert("warnings".into(), render_warnings(&warnings, ctx));
+                result.insert("warnings".into(), render_warnings(&warnings));
             }
             result.insert("filekey".into(), entry.file_key.clone().into());
             result.insert("sessionkey".into(), entry.file_key.clone().into());
@@ -250,7 +250,7 @@ pub async fn execute(params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiE
             result.insert("result".into(), "Success".into());
             result.insert("filename".into(), name.as_db_key().into());
             if !warnings.is_empty() {
-                result.insert("warnings".into(), render_warnings(&warnings, ctx));
+                result.insert("warnings".into(), render_warnings(&warnings));
             }
             let info = imageinfo::upload_result_info(&version, ctx).await?;
             result.insert("imageinfo".into(), info);
@@ -332,7 +332,7 @@ fn simple(code: &str, text: &str) -> ApiError {
 }
 
 /// The warnings object, keys in MediaWiki's order.
-pub fn render_warnings(warnings: &Warnings, ctx: &Ctx<'_>) -> Value {
+pub fn render_warnings(warnings: &Warnings) -> Value {
     let mut out = Map::new();
     if let Some(name) = &warnings.badfilename {
         out.insert("badfilename".into(), name.clone().into());
@@ -371,6 +371,5 @@ pub fn render_warnings(warnings: &Warnings, ctx: &Ctx<'_>) -> Value {
             .collect();
         out.insert("duplicateversions".into(), versions.into());
     }
-    let _ = ctx;
     Value::Object(out)
 }
