@@ -81,6 +81,7 @@ impl RawParams {
     }
 
     fn insert(&mut self, name: String, value: String, in_query: bool) {
+        let value = clean_text(&value);
         self.values.insert(name, RawValue { value, in_query });
     }
 
@@ -176,6 +177,30 @@ impl RawParams {
     }
 }
 
+/// MediaWiki's input clean-up: text is NFC-normalized, and C0 controls
+/// other than tab, LF and CR, like U+FFFE and U+FFFF, become U+FFFD — so
+/// that "the same" name typed two ways is one name.
+fn clean_text(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let needs_cleaning = |c: char| {
+        (c.is_control() && c < ' ' && !"\t\n\r".contains(c)) || c == '\u{fffe}' || c == '\u{ffff}'
+    };
+    let replaced: String = if text.chars().any(needs_cleaning) {
+        text.chars()
+            .map(|c| if needs_cleaning(c) { '\u{fffd}' } else { c })
+            .collect()
+    } else {
+        text.to_owned()
+    };
+    if unicode_normalization::is_nfc_quick(replaced.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        replaced
+    } else {
+        replaced.nfc().collect()
+    }
+}
+
 /// Reads a whole (small) body, refusing more than `limit` bytes.
 async fn read_limited(body: Body, limit: u64) -> Result<Vec<u8>, ApiError> {
     let mut stream = body.into_data_stream();
@@ -204,5 +229,29 @@ fn spool_error(err: SpoolError) -> ApiError {
             tracing::error!(error = %io, "spool write failed");
             ApiError::internal("UploadStashFileException")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_is_nfc_normalized_and_controls_replaced() {
+        // "é" as e + combining acute becomes the single code point.
+        assert_eq!(clean_text("Cafe\u{301}.png"), "Caf\u{e9}.png");
+        assert_eq!(clean_text("a\u{1}b\tc\u{ffff}"), "a\u{fffd}b\tc\u{fffd}");
+        assert_eq!(clean_text("plain"), "plain");
+    }
+
+    #[test]
+    fn the_body_wins_over_the_query_string() {
+        let mut params = RawParams::from_query("action=query&format=json");
+        params.insert("action".into(), "upload".into(), false);
+        assert_eq!(
+            params.get("action").map(|v| v.value.as_str()),
+            Some("upload")
+        );
+        assert_eq!(params.get("action").map(|v| v.in_query), Some(false));
     }
 }
