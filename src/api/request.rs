@@ -179,12 +179,20 @@ impl RawParams {
 
 /// MediaWiki's input clean-up: text is NFC-normalized, and C0 controls
 /// other than tab, LF and CR, like U+FFFE and U+FFFF, become U+FFFD — so
-/// that "the same" name typed two ways is one name.
+/// that "the same" name typed two ways is one name. A value starting with
+/// U+001F is a multi-value with that separator: its parts are cleaned.
 fn clean_text(text: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    let needs_cleaning = |c: char| {
-        (c.is_control() && c < ' ' && !"\t\n\r".contains(c)) || c == '\u{fffe}' || c == '\u{ffff}'
-    };
+    if let Some(parts) = text.strip_prefix('\u{1f}') {
+        let cleaned: Vec<String> = parts.split('\u{1f}').map(clean_part).collect();
+        return format!("\u{1f}{}", cleaned.join("\u{1f}"));
+    }
+    clean_part(text)
+}
+
+fn clean_part(text: &str) -> String {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    let needs_cleaning =
+        |c: char| (c < ' ' && !"\t\n\r".contains(c)) || c == '\u{fffe}' || c == '\u{ffff}';
     let replaced: String = if text.chars().any(needs_cleaning) {
         text.chars()
             .map(|c| if needs_cleaning(c) { '\u{fffd}' } else { c })
@@ -192,9 +200,7 @@ fn clean_text(text: &str) -> String {
     } else {
         text.to_owned()
     };
-    if unicode_normalization::is_nfc_quick(replaced.chars())
-        == unicode_normalization::IsNormalized::Yes
-    {
+    if is_nfc_quick(replaced.chars()) == IsNormalized::Yes {
         replaced
     } else {
         replaced.nfc().collect()
@@ -242,6 +248,10 @@ mod tests {
         assert_eq!(clean_text("Cafe\u{301}.png"), "Caf\u{e9}.png");
         assert_eq!(clean_text("a\u{1}b\tc\u{ffff}"), "a\u{fffd}b\tc\u{fffd}");
         assert_eq!(clean_text("plain"), "plain");
+        assert_eq!(
+            clean_text("\u{1f}a|b\u{1f}c\u{1}"),
+            "\u{1f}a|b\u{1f}c\u{fffd}"
+        );
     }
 
     #[test]
