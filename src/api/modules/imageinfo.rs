@@ -258,45 +258,60 @@ fn parse_json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
-/// The fields of one version, in MediaWiki's order, for `props`.
-pub fn version_info(
-    row: &FileVersionRow,
-    props: &[&str],
-    page_id: Option<i64>,
-    ctx: &Ctx<'_>,
-) -> Map<String, Value> {
+/// What imageinfo can say about a file, published or stashed: one view, so
+/// that every kind of file is rendered by the same code.
+struct FileView<'a> {
+    timestamp: i64,
+    user_name: &'a str,
+    user_id: i64,
+    size: i64,
+    width: i64,
+    height: i64,
+    comment: &'a str,
+    /// The name in text form (`canonicaltitle` is `File:` + this).
+    display_name: String,
+    url: String,
+    description_url: String,
+    short_url: Option<String>,
+    sha1: &'a str,
+    metadata: &'a str,
+    common_metadata: &'a str,
+    mime: &'a str,
+    media_type: &'a str,
+    archive_name: Option<&'a str>,
+    bits: i64,
+}
+
+/// The requested fields of `view`, in MediaWiki's order.
+fn render(view: &FileView<'_>, props: &[&str]) -> Map<String, Value> {
     let wants = |p: &str| props.contains(&p);
-    let repo = ctx.app.uploads.repo();
     let mut info = Map::new();
     if wants("timestamp") {
-        info.insert("timestamp".into(), iso_timestamp(row.timestamp).into());
+        info.insert("timestamp".into(), iso_timestamp(view.timestamp).into());
     }
     if wants("user") {
-        info.insert(
-            "user".into(),
-            row.user_name.clone().unwrap_or_default().into(),
-        );
+        info.insert("user".into(), view.user_name.into());
     }
     if wants("userid") {
-        info.insert("userid".into(), row.user_id.unwrap_or(0).into());
+        info.insert("userid".into(), view.user_id.into());
     }
     if wants("size") || wants("dimensions") {
-        info.insert("size".into(), row.size.into());
-        info.insert("width".into(), row.width.into());
-        info.insert("height".into(), row.height.into());
+        info.insert("size".into(), view.size.into());
+        info.insert("width".into(), view.width.into());
+        info.insert("height".into(), view.height.into());
     }
     if wants("parsedcomment") {
-        info.insert("parsedcomment".into(), escape_html(&row.comment).into());
+        info.insert("parsedcomment".into(), escape_html(view.comment).into());
     }
     if wants("comment") {
-        info.insert("comment".into(), row.comment.clone().into());
+        info.insert("comment".into(), view.comment.into());
     }
     if wants("uploadwarning") {
         info.insert(
             "html".into(),
             format!(
                 "<p>A file with this name exists already, please check <strong><a class=\"mw-selflink selflink\">File:{}</a></strong> if you are not sure if you want to overwrite it.\n</p>\n",
-                escape_html(&text_of(&row.name))
+                escape_html(&view.display_name)
             )
             .into(),
         );
@@ -304,58 +319,83 @@ pub fn version_info(
     if wants("canonicaltitle") {
         info.insert(
             "canonicaltitle".into(),
-            format!("File:{}", text_of(&row.name)).into(),
+            format!("File:{}", view.display_name).into(),
         );
     }
     if wants("url") {
-        let url = match &row.archive_name {
-            Some(archive) => repo.archive_url(&row.name, archive),
-            None => repo.public_url(&row.name),
-        };
-        info.insert("url".into(), url.into());
-        info.insert(
-            "descriptionurl".into(),
-            repo.description_url(&row.name).into(),
-        );
-        if let Some(id) = page_id {
-            info.insert(
-                "descriptionshorturl".into(),
-                format!(
-                    "{}{}/index.php?curid={id}",
-                    ctx.app.server, ctx.app.config.script_path
-                )
-                .into(),
-            );
+        info.insert("url".into(), view.url.clone().into());
+        info.insert("descriptionurl".into(), view.description_url.clone().into());
+        if let Some(short) = &view.short_url {
+            info.insert("descriptionshorturl".into(), short.clone().into());
         }
     }
     if wants("sha1") {
-        info.insert("sha1".into(), row.sha1.clone().into());
+        info.insert("sha1".into(), view.sha1.into());
     }
     if wants("metadata") {
-        info.insert("metadata".into(), parse_json(&row.metadata));
+        info.insert("metadata".into(), parse_json(view.metadata));
     }
     if wants("commonmetadata") {
-        info.insert("commonmetadata".into(), parse_json(&row.common_metadata));
+        info.insert("commonmetadata".into(), parse_json(view.common_metadata));
     }
     if wants("extmetadata") {
         info.insert(
             "extmetadata".into(),
-            ext_metadata(row.timestamp, without_extension(&text_of(&row.name))),
+            ext_metadata(view.timestamp, without_extension(&view.display_name)),
         );
     }
     if wants("mime") {
-        info.insert("mime".into(), row.mime.clone().into());
+        info.insert("mime".into(), view.mime.into());
     }
     if wants("mediatype") {
-        info.insert("mediatype".into(), row.media_type.clone().into());
+        info.insert("mediatype".into(), view.media_type.into());
     }
-    if let (true, Some(archive)) = (wants("archivename"), &row.archive_name) {
-        info.insert("archivename".into(), archive.clone().into());
+    if let (true, Some(archive)) = (wants("archivename"), view.archive_name) {
+        info.insert("archivename".into(), archive.into());
     }
     if wants("bitdepth") {
-        info.insert("bitdepth".into(), row.bits.into());
+        info.insert("bitdepth".into(), view.bits.into());
     }
     info
+}
+
+/// The fields of one version, in MediaWiki's order, for `props`.
+pub fn version_info(
+    row: &FileVersionRow,
+    props: &[&str],
+    page_id: Option<i64>,
+    ctx: &Ctx<'_>,
+) -> Map<String, Value> {
+    let repo = ctx.app.uploads.repo();
+    let view = FileView {
+        timestamp: row.timestamp,
+        user_name: row.user_name.as_deref().unwrap_or_default(),
+        user_id: row.user_id.unwrap_or(0),
+        size: row.size,
+        width: row.width,
+        height: row.height,
+        comment: &row.comment,
+        display_name: text_of(&row.name),
+        url: match &row.archive_name {
+            Some(archive) => repo.archive_url(&row.name, archive),
+            None => repo.public_url(&row.name),
+        },
+        description_url: repo.description_url(&row.name),
+        short_url: page_id.map(|id| {
+            format!(
+                "{}{}/index.php?curid={id}",
+                ctx.app.server, ctx.app.config.script_path
+            )
+        }),
+        sha1: &row.sha1,
+        metadata: &row.metadata,
+        common_metadata: &row.common_metadata,
+        mime: &row.mime,
+        media_type: &row.media_type,
+        archive_name: row.archive_name.as_deref(),
+        bits: row.bits,
+    };
+    render(&view, props)
 }
 
 /// The imageinfo of a publish result.
@@ -380,52 +420,31 @@ async fn is_reupload(row: &FileVersionRow, ctx: &Ctx<'_>) -> Result<bool, ApiErr
     Ok(history.len() > 1)
 }
 
-/// The imageinfo of a stash entry.
+/// The imageinfo of a stash entry. Stash props name no user, comment or
+/// media type, so those stay empty in its view.
 pub fn stash_info(entry: &StashRow, props: &[&str], ctx: &Ctx<'_>) -> Value {
-    let wants = |p: &str| props.contains(&p);
-    let repo = ctx.app.uploads.repo();
-    let mut info = Map::new();
-    if wants("timestamp") {
-        info.insert("timestamp".into(), iso_timestamp(entry.created_at).into());
-    }
-    if wants("size") || wants("dimensions") {
-        info.insert("size".into(), entry.size.into());
-        info.insert("width".into(), entry.width.into());
-        info.insert("height".into(), entry.height.into());
-    }
-    if wants("canonicaltitle") {
-        info.insert(
-            "canonicaltitle".into(),
-            format!("File:{}", entry.temp_name).into(),
-        );
-    }
-    if wants("url") {
-        let url = repo.stash_url(&entry.file_key);
-        info.insert("url".into(), url.clone().into());
-        info.insert("descriptionurl".into(), url.into());
-    }
-    if wants("sha1") {
-        info.insert("sha1".into(), entry.sha1.clone().into());
-    }
-    if wants("metadata") {
-        info.insert("metadata".into(), parse_json(&entry.metadata));
-    }
-    if wants("commonmetadata") {
-        info.insert("commonmetadata".into(), parse_json(&entry.common_metadata));
-    }
-    if wants("extmetadata") {
-        info.insert(
-            "extmetadata".into(),
-            ext_metadata(entry.created_at, without_extension(&entry.temp_name)),
-        );
-    }
-    if wants("mime") {
-        info.insert("mime".into(), entry.mime.clone().into());
-    }
-    if wants("bitdepth") {
-        info.insert("bitdepth".into(), entry.bits.into());
-    }
-    Value::Object(info)
+    let url = ctx.app.uploads.repo().stash_url(&entry.file_key);
+    let view = FileView {
+        timestamp: entry.created_at,
+        user_name: "",
+        user_id: entry.user_id,
+        size: entry.size,
+        width: entry.width,
+        height: entry.height,
+        comment: "",
+        display_name: entry.temp_name.clone(),
+        description_url: url.clone(),
+        url,
+        short_url: None,
+        sha1: &entry.sha1,
+        metadata: &entry.metadata,
+        common_metadata: &entry.common_metadata,
+        mime: &entry.mime,
+        media_type: "",
+        archive_name: None,
+        bits: entry.bits,
+    };
+    Value::Object(render(&view, props))
 }
 
 /// `prop=stashimageinfo`: a list, one object per key.
