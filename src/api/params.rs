@@ -75,6 +75,17 @@ impl ParamSpec {
         ParamSpec::new(name, ParamType::String)
     }
 
+    /// An integer without bounds.
+    pub const fn integer(name: &'static str) -> ParamSpec {
+        ParamSpec::new(
+            name,
+            ParamType::Integer {
+                min: None,
+                max: None,
+            },
+        )
+    }
+
     pub const fn flag(name: &'static str) -> ParamSpec {
         ParamSpec::new(name, ParamType::Boolean)
     }

@@ -19,13 +19,7 @@ pub static DELETE: ModuleSpec = ModuleSpec {
     prefix: "",
     params: &[
         ParamSpec::string("title"),
-        ParamSpec::new(
-            "pageid",
-            ParamType::Integer {
-                min: None,
-                max: None,
-            },
-        ),
+        ParamSpec::integer("pageid"),
         ParamSpec::string("reason"),
         ParamSpec::new("tags", ParamType::Enum(&[])).multi(),
         ParamSpec::flag("deletetalk"),

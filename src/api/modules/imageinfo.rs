@@ -102,22 +102,8 @@ pub static IMAGEINFO: ModuleSpec = ModuleSpec {
         .default("1"),
         ParamSpec::new("start", ParamType::Timestamp),
         ParamSpec::new("end", ParamType::Timestamp),
-        ParamSpec::new(
-            "urlwidth",
-            ParamType::Integer {
-                min: None,
-                max: None,
-            },
-        )
-        .default("-1"),
-        ParamSpec::new(
-            "urlheight",
-            ParamType::Integer {
-                min: None,
-                max: None,
-            },
-        )
-        .default("-1"),
+        ParamSpec::integer("urlwidth").default("-1"),
+        ParamSpec::integer("urlheight").default("-1"),
         ParamSpec::string("metadataversion").default("1"),
         ParamSpec::string("extmetadatalanguage").default("en"),
         ParamSpec::flag("extmetadatamultilang"),
@@ -145,22 +131,8 @@ pub static STASHIMAGEINFO: ModuleSpec = ModuleSpec {
         ParamSpec::new("prop", ParamType::Enum(STASH_PROPS))
             .multi()
             .default("timestamp|url"),
-        ParamSpec::new(
-            "urlwidth",
-            ParamType::Integer {
-                min: None,
-                max: None,
-            },
-        )
-        .default("-1"),
-        ParamSpec::new(
-            "urlheight",
-            ParamType::Integer {
-                min: None,
-                max: None,
-            },
-        )
-        .default("-1"),
+        ParamSpec::integer("urlwidth").default("-1"),
+        ParamSpec::integer("urlheight").default("-1"),
         ParamSpec::string("urlparam").default(""),
     ],
     must_post: false,

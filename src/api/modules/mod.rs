@@ -74,13 +74,7 @@ pub static MAIN: ModuleSpec = ModuleSpec {
     params: &[
         ParamSpec::new("action", ParamType::Submodule(ACTIONS, "")).default("help"),
         ParamSpec::new("format", ParamType::Submodule(FORMATS, "")).default("jsonfm"),
-        ParamSpec::new(
-            "maxlag",
-            ParamType::Integer {
-                min: None,
-                max: None,
-            },
-        ),
+        ParamSpec::integer("maxlag"),
         ParamSpec::new(
             "smaxage",
             ParamType::Integer {

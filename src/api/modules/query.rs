@@ -33,22 +33,8 @@ pub static QUERY: ModuleSpec = ModuleSpec {
         ParamSpec::string("continue"),
         ParamSpec::flag("rawcontinue"),
         ParamSpec::string("titles").multi(),
-        ParamSpec::new(
-            "pageids",
-            ParamType::Integer {
-                min: None,
-                max: None,
-            },
-        )
-        .multi(),
-        ParamSpec::new(
-            "revids",
-            ParamType::Integer {
-                min: None,
-                max: None,
-            },
-        )
-        .multi(),
+        ParamSpec::integer("pageids").multi(),
+        ParamSpec::integer("revids").multi(),
         ParamSpec::new("generator", ParamType::Submodule(&[], "query+")),
         ParamSpec::flag("redirects"),
         ParamSpec::flag("converttitles"),
