@@ -107,6 +107,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_sessions(self.state.clone()));
+        let jobs = tokio::spawn(self.state.uploads.clone().run_jobs());
+        let expiry = tokio::spawn(self.state.uploads.clone().run_expiry());
         let app = api::router(self.state.clone()).layer(TraceLayer::new_for_http());
         let result = axum::serve(
             self.listener,
@@ -115,6 +117,8 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         sweeper.abort();
+        jobs.abort();
+        expiry.abort();
         self.state.db.close().await;
         result
     }

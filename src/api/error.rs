@@ -341,6 +341,29 @@ impl From<UploadError> for ApiError {
                 )
                 .with_data("stasherrors", serde_json::json!([stash_bad_path()]))
             }
+            UploadError::ChunkName => simple("illegal-filename", err.to_string()),
+            UploadError::ChunkRefused(refusal) => {
+                let params = refusal
+                    .params()
+                    .iter()
+                    .map(|p| Value::from(p.as_str()))
+                    .collect();
+                ApiError::new(
+                    refusal.key(),
+                    Message::new(refusal.key(), params, refusal.text()),
+                )
+            }
+            UploadError::InvalidChunk => simple("invalid-chunk", err.to_string()),
+            UploadError::ChunkTooSmall(_) => simple("chunk-too-small", err.to_string()),
+            UploadError::ChunkFailed { reason, offset } => {
+                let error = simple("stashfailed", reason.to_string());
+                // MediaWiki reads the offset back from its database: a string.
+                match offset {
+                    Some(offset) => error.with_data("offset", offset.to_string()),
+                    None => error,
+                }
+            }
+            UploadError::PublishInProgress => simple("publishfailed", err.to_string()),
             UploadError::Storage(storage) => storage.into(),
             UploadError::Io(io) => {
                 tracing::error!(error = %io, "file storage failure");

@@ -460,28 +460,7 @@ impl Database {
     }
 
     pub async fn insert_stash(&self, row: &StashRow) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO stash (file_key, user_id, temp_name, size, width, height, bits, media_type, \
-             mime, sha1, metadata, common_metadata, source, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(&row.file_key)
-        .bind(row.user_id)
-        .bind(&row.temp_name)
-        .bind(row.size)
-        .bind(row.width)
-        .bind(row.height)
-        .bind(row.bits)
-        .bind(&row.media_type)
-        .bind(&row.mime)
-        .bind(&row.sha1)
-        .bind(&row.metadata)
-        .bind(&row.common_metadata)
-        .bind(&row.source)
-        .bind(row.created_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        insert_stash_row(&self.pool, row).await
     }
 
     pub async fn stash_entry(&self, key: &str) -> Result<Option<StashRow>, StorageError> {
@@ -501,4 +480,33 @@ impl Database {
             .await?;
         Ok(())
     }
+}
+
+/// Inserts a stash row through `executor` (the pool or a transaction).
+pub(super) async fn insert_stash_row<'e, E>(executor: E, row: &StashRow) -> Result<(), StorageError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO stash (file_key, user_id, temp_name, size, width, height, bits, media_type, \
+         mime, sha1, metadata, common_metadata, source, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&row.file_key)
+    .bind(row.user_id)
+    .bind(&row.temp_name)
+    .bind(row.size)
+    .bind(row.width)
+    .bind(row.height)
+    .bind(row.bits)
+    .bind(&row.media_type)
+    .bind(&row.mime)
+    .bind(&row.sha1)
+    .bind(&row.metadata)
+    .bind(&row.common_metadata)
+    .bind(&row.source)
+    .bind(row.created_at)
+    .execute(executor)
+    .await?;
+    Ok(())
 }

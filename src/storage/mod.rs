@@ -9,15 +9,19 @@
 
 mod accounts;
 mod files;
+mod jobs;
 mod listings;
 mod sessions;
+mod upload_status;
 
 pub use accounts::{BotPasswordRow, UserRow};
 pub use files::{
     ContentFacts, FILE_NAMESPACE, FileVersionRow, JournalRow, PageFacts, PublishRecord, StashRow,
 };
+pub use jobs::JobRow;
 pub use listings::{BotFilter, FileListing, FileOrder, ListedFile, LogEventRow, LogListing};
 pub use sessions::SessionRow;
+pub use upload_status::UploadStatusRow;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -5,7 +5,10 @@
 //! repository (`repo`). No HTTP here: the API layer maps requests in and
 //! outcomes out.
 
+pub mod chunked;
 pub mod delete;
+pub mod expiry;
+pub mod jobs;
 pub mod media;
 pub mod publish;
 pub mod repo;
@@ -57,6 +60,25 @@ pub enum UploadError {
     /// The bytes are those of the current version already.
     #[error("The upload is an exact duplicate of the current version of [[:File:{0}]].")]
     NoChange(String),
+    /// A chunk's target name has a problem; chunks get no details.
+    #[error("The filename is not allowed.")]
+    ChunkName,
+    /// The first chunk's bytes failed the per-chunk checks.
+    #[error("{}", .0.text())]
+    ChunkRefused(verify::Refusal),
+    #[error("Offset plus current chunk is greater than claimed file size.")]
+    InvalidChunk,
+    #[error("Minimum chunk size is {} bytes for non-final chunks.", thousands(*.0))]
+    ChunkTooSmall(u64),
+    /// A chunk the upload cannot take, with the server's offset if known.
+    #[error("{reason}")]
+    ChunkFailed {
+        reason: chunked::ChunkFailure,
+        offset: Option<i64>,
+    },
+    /// `async=1` for a stash entry whose publish is queued already.
+    #[error("Upload from stash already in progress.")]
+    PublishInProgress,
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("file storage failed: {0}")]
@@ -103,6 +125,8 @@ pub enum UploadOutcome {
     },
     /// `stash=1`: kept in the stash, not published.
     Stashed { warnings: Warnings, entry: StashRow },
+    /// `async=1`: the publish of `name` is queued.
+    Queued { warnings: Warnings, name: FileName },
     /// Published as the current version of `name`.
     Published {
         warnings: Warnings,
@@ -120,8 +144,14 @@ pub struct Uploads {
     allowed: Arc<Vec<String>>,
     prohibited: Arc<Vec<String>>,
     max_size: u64,
+    min_chunk_size: u64,
+    /// Seconds a stash entry or an unfinished upload is kept.
+    stash_max_age: i64,
     /// Publishes of one name run one at a time (striped by name).
     locks: Arc<Vec<tokio::sync::Mutex<()>>>,
+    chunk_locks: Arc<chunked::ChunkLocks>,
+    /// Wakes the job runner when a job is queued.
+    jobs_ready: Arc<tokio::sync::Notify>,
 }
 
 impl Uploads {
@@ -133,7 +163,12 @@ impl Uploads {
             allowed: Arc::new(config.file_extensions.clone()),
             prohibited: Arc::new(config.prohibited_file_extensions.clone()),
             max_size: config.max_upload_size,
+            // MediaWiki never asks for more than the largest upload.
+            min_chunk_size: config.min_upload_chunk_size.min(config.max_upload_size),
+            stash_max_age: i64::try_from(config.upload_stash_max_age).unwrap_or(i64::MAX),
             locks: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
+            chunk_locks: Arc::default(),
+            jobs_ready: Arc::default(),
         }
     }
 
@@ -151,6 +186,17 @@ impl Uploads {
             StashError::InvalidKey
         })
         .await
+    }
+
+    /// The status of `user_id`'s upload `key` (None: there is none, or it
+    /// is another user's, which MediaWiki does not tell apart).
+    pub async fn upload_status(
+        &self,
+        key: &str,
+        user_id: Option<i64>,
+    ) -> Result<Option<crate::storage::UploadStatusRow>, UploadError> {
+        let status = self.db.upload_status(key).await?;
+        Ok(status.filter(|row| Some(row.user_id) == user_id))
     }
 
     /// The same for `prop=stashimageinfo`, whose syntax error differs.
@@ -274,11 +320,10 @@ impl Uploads {
         facts: &ContentFacts,
         extension: &str,
     ) -> Result<(), UploadError> {
-        let Some(current) = self.db.current_file(name.as_db_key()).await? else {
-            return Ok(());
-        };
-        let own = current.user_id == Some(request.user_id);
-        if request.rights.reupload || (request.rights.reupload_own && own) {
+        if self
+            .may_overwrite(request.user_id, request.rights, name)
+            .await?
+        {
             return Ok(());
         }
         let stash_key = self.stash_for_retry(request, facts, extension).await;
@@ -286,6 +331,21 @@ impl Uploads {
             name: name.clone(),
             stash_key,
         })
+    }
+
+    /// Whether the user may upload as `name`: it is free, or the user may
+    /// overwrite it.
+    async fn may_overwrite(
+        &self,
+        user_id: i64,
+        rights: OverwriteRights,
+        name: &FileName,
+    ) -> Result<bool, UploadError> {
+        let Some(current) = self.db.current_file(name.as_db_key()).await? else {
+            return Ok(true);
+        };
+        let own = current.user_id == Some(user_id);
+        Ok(rights.reupload || (rights.reupload_own && own))
     }
 
     /// Stashes a received file after a recoverable error; a stash source
@@ -450,6 +510,19 @@ impl Inspected {
             common_metadata: self.media.common_metadata.to_string(),
         }
     }
+}
+
+/// 1024 → "1,024", as MediaWiki formats numbers in English messages.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `YYYYMMDDHHMMSS` in UTC, MediaWiki's database timestamp.

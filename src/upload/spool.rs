@@ -31,6 +31,9 @@ pub struct SpooledFile {
     pub size: u64,
     /// SHA-1 of the content, lower-case hex.
     pub sha1: String,
+    /// The hash state after the last byte, so that a chunked upload whose
+    /// first chunk this is can hash on from here.
+    pub hasher: Sha1,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,11 +76,15 @@ impl SpoolWriter {
         Ok(())
     }
 
-    /// Flushes the file to disk and closes it. The bytes are durable before
-    /// anything (a stash row, a published version) can refer to them.
-    pub async fn finish(mut self) -> Result<SpooledFile, SpoolError> {
+    /// Flushes and closes the file. With `sync`, the bytes are on disk
+    /// before anything (a stash row, a published version) can refer to
+    /// them; without, they may stay in the page cache, for parts that are
+    /// copied elsewhere and deleted at once (never written to disk at all).
+    pub async fn finish(mut self, sync: bool) -> Result<SpooledFile, SpoolError> {
         self.file.flush().await?;
-        self.file.get_ref().sync_all().await?;
+        if sync {
+            self.file.get_ref().sync_all().await?;
+        }
         // Temporary files are created private; a published file is public.
         #[cfg(unix)]
         {
@@ -87,7 +94,8 @@ impl SpoolWriter {
         Ok(SpooledFile {
             path: self.path,
             size: self.size,
-            sha1: hex::encode(self.sha1.finalize()),
+            sha1: hex::encode(self.sha1.clone().finalize()),
+            hasher: self.sha1,
         })
     }
 }
@@ -102,7 +110,7 @@ mod tests {
         let mut writer = SpoolWriter::create(dir.path(), 100).await.expect("create");
         writer.write(b"hello ").await.expect("write");
         writer.write(b"world").await.expect("write");
-        let file = writer.finish().await.expect("finish");
+        let file = writer.finish(true).await.expect("finish");
         assert_eq!(file.size, 11);
         assert_eq!(file.sha1, "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed");
         assert_eq!(std::fs::read(&file.path).expect("read"), b"hello world");

@@ -98,30 +98,38 @@ pub async fn put(
     entry: NewEntry<'_>,
     now: i64,
 ) -> Result<StashRow, UploadError> {
-    let NewEntry {
-        file,
-        user_id,
-        facts,
-        extension,
-        source,
-    } = entry;
-    let key = new_key(chrono::Utc::now().timestamp_micros(), user_id, extension);
-    let random: String = {
+    let stem = {
         use rand::distributions::{Alphanumeric, DistString};
-        Alphanumeric.sample_string(&mut rand::thread_rng(), 8)
+        format!(
+            "wu{}",
+            Alphanumeric.sample_string(&mut rand::thread_rng(), 8)
+        )
     };
-    let temp_name = if extension.is_empty() {
-        format!("{}!wu{random}.", timestamp14(now))
-    } else {
-        format!("{}!wu{random}.{extension}", timestamp14(now))
-    };
+    let row = new_row(&entry, &stem, now);
     tokio::fs::create_dir_all(stash_dir).await?;
-    let target = stash_dir.join(&key);
-    tokio::fs::rename(file, &target).await?;
-    let row = StashRow {
+    let target = stash_dir.join(&row.file_key);
+    tokio::fs::rename(entry.file, &target).await?;
+    if let Err(err) = db.insert_stash(&row).await {
+        // Nothing may stay behind that no row describes.
+        let _ = tokio::fs::remove_file(&target).await;
+        return Err(err.into());
+    }
+    Ok(row)
+}
+
+/// The row describing `entry` under a fresh key; `stem` names the stash
+/// file as MediaWiki does (`YYYYMMDDHHMMSS!<stem>.<ext>`).
+pub fn new_row(entry: &NewEntry<'_>, stem: &str, now: i64) -> StashRow {
+    let key = new_key(
+        chrono::Utc::now().timestamp_micros(),
+        entry.user_id,
+        entry.extension,
+    );
+    let facts = entry.facts.clone();
+    StashRow {
         file_key: key,
-        user_id,
-        temp_name,
+        user_id: entry.user_id,
+        temp_name: format!("{}!{stem}.{}", timestamp14(now), entry.extension),
         size: facts.size,
         width: facts.width,
         height: facts.height,
@@ -131,15 +139,9 @@ pub async fn put(
         sha1: facts.sha1,
         metadata: facts.metadata,
         common_metadata: facts.common_metadata,
-        source: source.to_owned(),
+        source: entry.source.to_owned(),
         created_at: now,
-    };
-    if let Err(err) = db.insert_stash(&row).await {
-        // Nothing may stay behind that no row describes.
-        let _ = tokio::fs::remove_file(&target).await;
-        return Err(err.into());
     }
-    Ok(row)
 }
 
 /// The stash entry `key` of `user_id` (None: anonymous), checked as

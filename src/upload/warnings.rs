@@ -8,7 +8,7 @@ use crate::storage::{Database, FILE_NAMESPACE, StorageError};
 use super::title::{self, FileName};
 
 /// Which of the existence warnings applies (at most one).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Existence {
     Exists(String),
     PageExists(String),
@@ -19,7 +19,7 @@ pub enum Existence {
 }
 
 /// The warnings of one upload, each as MediaWiki reports it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Warnings {
     pub badfilename: Option<String>,
     pub was_deleted: Option<String>,

@@ -284,14 +284,28 @@ impl TestApp {
     /// and database (on another port); the client keeps its cookies.
     pub async fn restart(mut self) -> TestApp {
         self.stop_server().await;
+        self.start_server().await;
+        self
+    }
+
+    /// Starts the server again after `stop_server`.
+    pub async fn start_server(&mut self) {
         let (api, shutdown, server) = start(&self.config_toml).await;
         self.api = api;
         self.shutdown = Some(shutdown);
         self.server = Some(server);
-        self
     }
 
-    async fn stop_server(&mut self) {
+    /// The server's database, opened beside it (e.g. while it is stopped).
+    pub async fn database(&self) -> wikiupload::storage::Database {
+        let layers: Vec<&str> = self.config_toml.iter().map(String::as_str).collect();
+        let config = Config::from_toml(&layers).expect("test configuration is valid");
+        wikiupload::storage::Database::connect(&config.database_url(), 2)
+            .await
+            .expect("database opens")
+    }
+
+    pub async fn stop_server(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -399,6 +413,24 @@ impl TestApp {
         params: &[(&str, &str)],
         file: Option<&[u8]>,
     ) -> Value {
+        self.upload_part(client, params, file.map(|bytes| ("file", bytes)))
+            .await
+    }
+
+    /// One chunk of a chunked upload (the multipart part `chunk`).
+    pub async fn upload_chunk(&self, params: &[(&str, &str)], chunk: &[u8]) -> Value {
+        self.upload_part(&self.client, params, Some(("chunk", chunk)))
+            .await
+    }
+
+    /// action=upload with `params` (and a CSRF token unless given) and at
+    /// most one file part `(field, bytes)`.
+    pub async fn upload_part(
+        &self,
+        client: &reqwest::Client,
+        params: &[(&str, &str)],
+        part: Option<(&str, &[u8])>,
+    ) -> Value {
         let mut form = reqwest::multipart::Form::new().text("action", "upload");
         if !params.iter().any(|(k, _)| *k == "token") {
             let body = self
@@ -413,9 +445,9 @@ impl TestApp {
         for (name, value) in with_format(params) {
             form = form.text(name.to_owned(), value.to_owned());
         }
-        if let Some(bytes) = file {
+        if let Some((field, bytes)) = part {
             form = form.part(
-                "file",
+                field.to_owned(),
                 reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("upload.bin"),
             );
         }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod chunked;
 mod cli;
 mod clients;
 mod envelope;

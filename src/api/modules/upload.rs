@@ -8,6 +8,7 @@ use super::imageinfo;
 use crate::api::request::UploadedPart;
 use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType};
 use crate::auth::TokenType;
+use crate::upload::chunked::{ChunkOutcome, ChunkRequest, ChunkTarget, StatusDetails};
 use crate::upload::warnings::{Existence, Warnings};
 use crate::upload::{OverwriteRights, Source, UploadOutcome, UploadRequest};
 
@@ -73,7 +74,10 @@ pub struct UploadParams {
     url: Option<String>,
     filekey: Option<String>,
     stash: bool,
+    filesize: Option<i64>,
+    offset: Option<i64>,
     chunk: Option<UploadedPart>,
+    run_async: bool,
     checkstatus: bool,
 }
 
@@ -94,10 +98,10 @@ impl UploadParams {
         let filekey = reader.string(p("filekey"))?;
         let sessionkey = reader.string(p("sessionkey"))?;
         let stash = reader.flag(p("stash"))?;
-        reader.integer(p("filesize"))?;
-        reader.integer(p("offset"))?;
+        let filesize = reader.integer(p("filesize"))?;
+        let offset = reader.integer(p("offset"))?;
         let chunk = reader.upload(p("chunk"))?;
-        reader.flag(p("async"))?;
+        let run_async = reader.flag(p("async"))?;
         let checkstatus = reader.flag(p("checkstatus"))?;
         Ok(UploadParams {
             filename,
@@ -109,63 +113,31 @@ impl UploadParams {
             url,
             filekey: filekey.filter(|k| !k.is_empty()).or(sessionkey),
             stash,
+            filesize,
+            offset,
             chunk,
+            run_async,
             checkstatus,
         })
     }
 }
 
-pub async fn execute(params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
+pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
     let app = ctx.app;
     if !app.config.enable_uploads {
         return Err(simple("uploaddisabled", "Uploads disabled."));
     }
-    if params.chunk.is_some() {
-        return Err(simple(
-            "stashfailed",
-            "Chunked uploads are not supported by this server yet.",
-        ));
-    }
-    if params.checkstatus && params.filekey.is_some() {
-        // No asynchronous uploads yet, so there is never a status to report.
-        return Err(simple("missingresult", "No result in status data."));
-    }
-    let sources = [
-        ("filekey", params.filekey.is_some()),
-        ("file", params.file.is_some()),
-        ("url", params.url.is_some()),
-    ];
-    let given: Vec<&str> = sources
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(n, _)| *n)
-        .collect();
-    match given.as_slice() {
-        [] => {
-            return Err(ApiError::new(
-                "missingparam",
-                Message::new(
-                    "apierror-missingparam-one-of",
-                    vec!["filekey".into(), "file".into(), "url".into()],
-                    "One of the parameters <var>filekey</var>, <var>file</var> and <var>url</var> is required.".into(),
-                ),
-            ));
-        }
-        [_] => {}
-        [first, second, ..] => {
-            return Err(ApiError::new(
-                "invalidparammix",
-                Message::new(
-                    "apierror-invalidparammix-cannotusewith",
-                    vec![(*first).into(), (*second).into()],
-                    format!(
-                        "The parameters <var>{first}</var> and <var>{second}</var> can not be used together."
-                    ),
-                ),
-            ));
+    // Like MediaWiki, `async` is silently off unless the server allows it.
+    params.run_async &= app.config.enable_async_uploads;
+    if params.chunk.is_none() {
+        check_one_source(&params)?;
+        if params.checkstatus
+            && let Some(key) = &params.filekey
+        {
+            return check_status(key, ctx).await;
         }
     }
-    let Some(filename) = params.filename else {
+    let Some(filename) = params.filename.take() else {
         return Err(ApiError::new(
             "nofilename",
             Message::new(
@@ -175,6 +147,9 @@ pub async fn execute(params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiE
             ),
         ));
     };
+    if let Some(chunk) = params.chunk.take() {
+        return execute_chunk(params, filename, chunk, ctx).await;
+    }
     let user_id = ctx.identity.user.as_ref().map(|u| u.id);
     let source = if let Some(key) = &params.filekey {
         Source::Stashed(app.uploads.stash_entry(key, user_id).await?)
@@ -182,35 +157,22 @@ pub async fn execute(params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiE
         // Uploads from a URL are not implemented yet: the switch is off.
         return Err(simple("copyuploaddisabled", "Upload by URL disabled."));
     } else {
-        match params.file {
+        match params.file.take() {
+            Some(_) if params.run_async => {
+                return Err(simple(
+                    "cannot-async-upload-file",
+                    "The parameters \"async\" and \"file\" cannot be combined. If you want asynchronous processing of your uploaded file, first upload it to stash (using the \"stash\" parameter) and then publish the stashed file asynchronously (using \"filekey\" and \"async\").",
+                ));
+            }
             Some(part) => Source::Received(part.file),
             None => return Err(simple("missingparam", "No file was sent.")),
         }
     };
-    check_upload_rights(ctx)?;
-    if !params.tags.is_empty() {
-        let list = params.tags.join(", ");
-        let text = if params.tags.len() == 1 {
-            format!("The tag \"{list}\" is not allowed to be manually applied.")
-        } else {
-            format!("The following tags are not allowed to be manually applied: {list}")
-        };
-        return Err(ApiError::new(
-            "badtags",
-            Message::new("tags-apply-not-allowed-one", vec![list.into()], text),
-        )
-        .with_data("disallowedtags", params.tags));
-    }
-    let Some(user) = ctx.identity.user.clone() else {
-        return Err(must_be_logged_in());
-    };
+    let user = authorize(&params.tags, ctx)?;
     let request = UploadRequest {
         user_id: user.id,
         user_name: user.name.clone(),
-        rights: OverwriteRights {
-            reupload: ctx.identity.has_right("reupload"),
-            reupload_own: ctx.identity.has_right("reupload-own"),
-        },
+        rights: overwrite_rights(ctx),
         filename,
         source,
         comment: params.comment,
@@ -218,7 +180,10 @@ pub async fn execute(params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiE
         ignore_warnings: params.ignore_warnings,
         stash: params.stash,
     };
-    let outcome = app.uploads.upload(request).await?;
+    let outcome = match params.run_async {
+        true => app.uploads.queue_publish(request).await?,
+        false => app.uploads.upload(request).await?,
+    };
     let mut result = Map::new();
     match outcome {
         UploadOutcome::Warning {
@@ -242,6 +207,14 @@ pub async fn execute(params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiE
                 imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, ctx),
             );
         }
+        UploadOutcome::Queued { warnings, name } => {
+            result.insert("result".into(), "Poll".into());
+            result.insert("stage".into(), "queued".into());
+            result.insert("filename".into(), name.as_db_key().into());
+            if !warnings.is_empty() {
+                result.insert("warnings".into(), render_warnings(&warnings));
+            }
+        }
         UploadOutcome::Published {
             warnings,
             name,
@@ -255,6 +228,196 @@ pub async fn execute(params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), ApiE
             let info = imageinfo::upload_result_info(&version, ctx).await?;
             result.insert("imageinfo".into(), info);
         }
+    }
+    ctx.output.add("upload", Value::Object(result));
+    Ok(())
+}
+
+/// Without a chunk, exactly one of `filekey`, `file` and `url`.
+fn check_one_source(params: &UploadParams) -> Result<(), ApiError> {
+    let sources = [
+        ("filekey", params.filekey.is_some()),
+        ("file", params.file.is_some()),
+        ("url", params.url.is_some()),
+    ];
+    let given: Vec<&str> = sources
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect();
+    match given.as_slice() {
+        [] => Err(ApiError::new(
+            "missingparam",
+            Message::new(
+                "apierror-missingparam-one-of",
+                vec!["filekey".into(), "file".into(), "url".into()],
+                "One of the parameters <var>filekey</var>, <var>file</var> and <var>url</var> is required.".into(),
+            ),
+        )),
+        [_] => Ok(()),
+        [first, second, ..] => Err(ApiError::new(
+            "invalidparammix",
+            Message::new(
+                "apierror-invalidparammix-cannotusewith",
+                vec![(*first).into(), (*second).into()],
+                format!(
+                    "The parameters <var>{first}</var> and <var>{second}</var> can not be used together."
+                ),
+            ),
+        )),
+    }
+}
+
+/// The rights to upload, then the tags (none can be applied); the user.
+fn authorize(tags: &[String], ctx: &Ctx<'_>) -> Result<crate::auth::User, ApiError> {
+    check_upload_rights(ctx)?;
+    if !tags.is_empty() {
+        let list = tags.join(", ");
+        let text = if tags.len() == 1 {
+            format!("The tag \"{list}\" is not allowed to be manually applied.")
+        } else {
+            format!("The following tags are not allowed to be manually applied: {list}")
+        };
+        return Err(ApiError::new(
+            "badtags",
+            Message::new("tags-apply-not-allowed-one", vec![list.into()], text),
+        )
+        .with_data("disallowedtags", tags.to_vec()));
+    }
+    ctx.identity.user.clone().ok_or_else(must_be_logged_in)
+}
+
+fn overwrite_rights(ctx: &Ctx<'_>) -> OverwriteRights {
+    OverwriteRights {
+        reupload: ctx.identity.has_right("reupload"),
+        reupload_own: ctx.identity.has_right("reupload-own"),
+    }
+}
+
+/// A chunk of a chunked upload: which upload it belongs to, then the domain.
+async fn execute_chunk(
+    params: UploadParams,
+    filename: String,
+    chunk: UploadedPart,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), ApiError> {
+    let user_id = ctx.identity.user.as_ref().map(|u| u.id);
+    let target = match (&params.filekey, params.offset) {
+        (Some(_), Some(0)) => {
+            return Err(simple(
+                "filekeynotallowed",
+                "Cannot supply a \"filekey\" when \"offset\" is 0.",
+            ));
+        }
+        (Some(key), Some(_)) => {
+            ChunkTarget::Continue(ctx.app.uploads.chunked_upload(key, user_id).await?)
+        }
+        // MediaWiki's loose comparison makes a missing offset 0: the chunk
+        // starts a new upload, whatever the key.
+        (Some(_), None) | (None, Some(0)) => ChunkTarget::New,
+        (None, _) => {
+            return Err(simple(
+                "filekeyneeded",
+                "Must supply a \"filekey\" when \"offset\" is non-zero.",
+            ));
+        }
+    };
+    let user = authorize(&params.tags, ctx)?;
+    let request = ChunkRequest {
+        user_id: user.id,
+        rights: overwrite_rights(ctx),
+        filename,
+        filesize: u64::try_from(params.filesize.unwrap_or(0)).unwrap_or(0),
+        offset: u64::try_from(params.offset.unwrap_or(0)).unwrap_or(0),
+        target,
+        chunk: chunk.file,
+        stash: params.stash,
+        ignore_warnings: params.ignore_warnings,
+        run_async: params.run_async,
+    };
+    let outcome = ctx.app.uploads.upload_chunk(request).await?;
+    let mut result = Map::new();
+    let warnings = match &outcome {
+        ChunkOutcome::Warning { .. } => None,
+        ChunkOutcome::Continue { warnings, .. }
+        | ChunkOutcome::Assembled { warnings, .. }
+        | ChunkOutcome::Queued { warnings, .. } => Some(warnings),
+    };
+    if let Some(warnings) = warnings.filter(|w| !w.is_empty()) {
+        result.insert("warnings".into(), render_warnings(warnings));
+    }
+    match outcome {
+        ChunkOutcome::Warning { warnings, key } => {
+            result.insert("result".into(), "Warning".into());
+            result.insert("warnings".into(), render_warnings(&warnings));
+            result.insert("filekey".into(), key.clone().into());
+            result.insert("sessionkey".into(), key.into());
+        }
+        ChunkOutcome::Continue { key, offset, .. } => {
+            result.insert("result".into(), "Continue".into());
+            result.insert("offset".into(), offset.into());
+            result.insert("filekey".into(), key.into());
+        }
+        ChunkOutcome::Assembled { entry, .. } => {
+            result.insert("result".into(), "Success".into());
+            result.insert("filekey".into(), entry.file_key.clone().into());
+            result.insert(
+                "imageinfo".into(),
+                imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, ctx),
+            );
+        }
+        ChunkOutcome::Queued { key, .. } => {
+            result.insert("result".into(), "Poll".into());
+            result.insert("stage".into(), "queued".into());
+            result.insert("filekey".into(), key.into());
+        }
+    }
+    ctx.output.add("upload", Value::Object(result));
+    Ok(())
+}
+
+/// `checkstatus=1`: the status of the user's upload `key`, as recorded by
+/// the chunks and jobs that worked on it.
+async fn check_status(key: &str, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
+    let user_id = ctx.identity.user.as_ref().map(|u| u.id);
+    let Some(status) = ctx.app.uploads.upload_status(key, user_id).await? else {
+        return Err(simple("missingresult", "No result in status data."));
+    };
+    let details = StatusDetails::parse(&status.details);
+    if let Some((_, text)) = &details.error {
+        return Err(simple("stashfailed", text));
+    }
+    let mut result = Map::new();
+    result.insert("result".into(), status.result.clone().into());
+    result.insert("stage".into(), status.stage.clone().into());
+    if status.result == "Continue" {
+        result.insert("offset".into(), status.received.into());
+    }
+    if let Some(filekey) = &details.filekey {
+        result.insert("filekey".into(), filekey.clone().into());
+    }
+    if let Some(filename) = &details.filename {
+        result.insert("filename".into(), filename.clone().into());
+    }
+    if !details.warnings.is_empty() {
+        result.insert("warnings".into(), render_warnings(&details.warnings));
+    }
+    if let Some(filekey) = &details.filekey
+        && let Ok(entry) = ctx.app.uploads.stash_entry(filekey, user_id).await
+    {
+        let info = imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, ctx);
+        result.insert("imageinfo".into(), info);
+    }
+    if let (Some(filename), Some(timestamp)) = (&details.filename, details.timestamp)
+        && let Some(version) = ctx
+            .app
+            .db
+            .file_history(filename, Some(timestamp), Some(timestamp), 1)
+            .await?
+            .first()
+    {
+        let info = imageinfo::upload_result_info(version, ctx).await?;
+        result.insert("imageinfo".into(), info);
     }
     ctx.output.add("upload", Value::Object(result));
     Ok(())

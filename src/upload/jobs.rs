@@ -1,0 +1,343 @@
+//! Asynchronous uploads (`async=1`): the assembly of a chunked upload and
+//! the publishing of a stashed file run as jobs from the database-backed
+//! queue, so they survive a restart. Each job's progress and result go to
+//! the upload's status, where `checkstatus` reads them.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::chunked::StatusDetails;
+use super::title::{self, FileName};
+use super::warnings;
+use super::{OverwriteRights, Source, UploadError, UploadOutcome, UploadRequest, Uploads};
+use crate::storage::{JobRow, StashRow, UploadStatusRow};
+
+/// A job's parameters, stored as JSON beside its kind.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Job {
+    /// Verify and stash a complete chunked upload.
+    Assemble { filename: String },
+    /// Publish a stash entry.
+    Publish {
+        user_id: i64,
+        user_name: String,
+        reupload: bool,
+        reupload_own: bool,
+        filename: String,
+        comment: String,
+        text: Option<String>,
+        /// The stash entry's SHA-1: recognizes a publish that committed
+        /// just before a stop cut the job off.
+        sha1: String,
+    },
+}
+
+/// A job that failed this often (each time cut off by a stop) is given up.
+const MAX_ATTEMPTS: i64 = 3;
+
+/// How often the queue is looked at when nothing announces new work (jobs
+/// queued by another server on the same database).
+const POLL_INTERVAL: Duration = Duration::from_secs(5);
+
+impl Uploads {
+    /// Queues the assembly of the complete chunked upload `key`.
+    pub(super) async fn queue_assembly(
+        &self,
+        key: &str,
+        user_id: i64,
+        filename: &str,
+    ) -> Result<(), UploadError> {
+        let now = crate::auth::now();
+        let Some(row) = self.db.upload_status(key).await? else {
+            return Err(UploadError::Stash(super::stash::StashError::NotFound(
+                key.to_owned(),
+            )));
+        };
+        let status = UploadStatusRow {
+            user_id,
+            result: "Poll".into(),
+            stage: "queued".into(),
+            updated_at: now,
+            ..row
+        };
+        let job = Job::Assemble {
+            filename: filename.to_owned(),
+        };
+        self.enqueue(&job, &status).await
+    }
+
+    /// `filekey` + `async=1`: checks the name, the right to overwrite and
+    /// the warnings now, and queues the publish itself.
+    pub async fn queue_publish(
+        &self,
+        request: UploadRequest,
+    ) -> Result<UploadOutcome, UploadError> {
+        let Source::Stashed(entry) = &request.source else {
+            return Err(UploadError::Io(std::io::Error::other(
+                "only stashed files are published asynchronously",
+            )));
+        };
+        if let Some(status) = self.db.upload_status(&entry.file_key).await?
+            && status.result == "Poll"
+        {
+            return Err(UploadError::PublishInProgress);
+        }
+        let extension = entry.file_key.rsplit('.').next().filter(|e| !e.is_empty());
+        let named = title::name_upload(
+            &request.filename,
+            extension,
+            &self.allowed,
+            &self.prohibited,
+        )
+        .map_err(|error| UploadError::Name {
+            error,
+            stash_key: Some(entry.file_key.clone()),
+        })?;
+        if !self
+            .may_overwrite(request.user_id, request.rights, &named.name)
+            .await?
+        {
+            return Err(UploadError::FileExistsForbidden {
+                name: named.name,
+                stash_key: Some(entry.file_key.clone()),
+            });
+        }
+        let warnings = warnings::check(&self.db, &named.name, named.changed, &entry.sha1).await?;
+        if !warnings.is_empty() && !request.ignore_warnings {
+            return Ok(UploadOutcome::Warning {
+                warnings,
+                stash_key: entry.file_key.clone(),
+            });
+        }
+        let now = crate::auth::now();
+        let status = UploadStatusRow {
+            file_key: entry.file_key.clone(),
+            user_id: request.user_id,
+            result: "Poll".into(),
+            stage: "queued".into(),
+            received: entry.size,
+            first_sha1: None,
+            details: StatusDetails::default().to_json(),
+            created_at: now,
+            updated_at: now,
+        };
+        let job = Job::Publish {
+            user_id: request.user_id,
+            user_name: request.user_name.clone(),
+            reupload: request.rights.reupload,
+            reupload_own: request.rights.reupload_own,
+            filename: request.filename.clone(),
+            comment: request.comment.clone(),
+            text: request.text.clone(),
+            sha1: entry.sha1.clone(),
+        };
+        self.enqueue(&job, &status).await?;
+        Ok(UploadOutcome::Queued {
+            warnings,
+            name: named.name,
+        })
+    }
+
+    async fn enqueue(&self, job: &Job, status: &UploadStatusRow) -> Result<(), UploadError> {
+        let payload = serde_json::to_string(job).map_err(std::io::Error::other)?;
+        let kind = match job {
+            Job::Assemble { .. } => "assemble",
+            Job::Publish { .. } => "publish",
+        };
+        self.db.enqueue_job(kind, &payload, status).await?;
+        self.jobs_ready.notify_one();
+        Ok(())
+    }
+
+    /// Runs queued jobs until the task is dropped. Jobs a stop cut off are
+    /// queued again first.
+    pub async fn run_jobs(self) {
+        match self.db.requeue_running_jobs().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(jobs = n, "resuming jobs interrupted by a stop"),
+            Err(err) => tracing::error!(error = %err, "cannot requeue interrupted jobs"),
+        }
+        loop {
+            match self.db.claim_job(crate::auth::now()).await {
+                Ok(Some(job)) => self.run_job(job).await,
+                Ok(None) => {
+                    let _ = tokio::time::timeout(POLL_INTERVAL, self.jobs_ready.notified()).await;
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot read the job queue");
+                    tokio::time::sleep(POLL_INTERVAL).await;
+                }
+            }
+        }
+    }
+
+    async fn run_job(&self, job: JobRow) {
+        let parsed: Result<Job, _> = serde_json::from_str(&job.payload);
+        let outcome = match (&parsed, self.db.upload_status(&job.file_key).await) {
+            (_, Err(err)) => Err(err.into()),
+            (_, Ok(None)) => Ok(()), // Swept away meanwhile: nothing to do.
+            (Err(err), Ok(Some(status))) => {
+                tracing::error!(id = job.id, error = %err, "unreadable job");
+                self.record_failure(&status, "queued", "stashfailed", INTERNAL_STORE)
+                    .await
+            }
+            (Ok(_), Ok(Some(status))) if job.attempts > MAX_ATTEMPTS => {
+                self.record_failure(&status, &status.stage, "stashfailed", INTERNAL_STORE)
+                    .await
+            }
+            (Ok(Job::Assemble { filename }), Ok(Some(status))) => {
+                self.run_assembly(status, filename).await
+            }
+            (Ok(publish @ Job::Publish { .. }), Ok(Some(status))) => {
+                self.run_publish(status, publish).await
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                if let Err(err) = self.db.finish_job(job.id).await {
+                    tracing::error!(id = job.id, error = %err, "cannot remove a finished job");
+                }
+            }
+            // The job stays `running`; the next start queues it again.
+            Err(err) => tracing::error!(id = job.id, error = %err, "job failed"),
+        }
+    }
+
+    async fn run_assembly(
+        &self,
+        status: UploadStatusRow,
+        filename: &str,
+    ) -> Result<(), UploadError> {
+        let assembling = self.set_stage(&status, "assembling").await?;
+        match self.assemble(&status.file_key, filename, true).await {
+            Ok(_) => Ok(()),
+            // Refusals are recorded by `assemble` itself.
+            Err(UploadError::ChunkFailed { .. }) => Ok(()),
+            Err(err) => {
+                tracing::error!(key = %status.file_key, error = %err, "assembly failed");
+                self.record_failure(&assembling, "assembling", "stashfailed", INTERNAL_STORE)
+                    .await
+            }
+        }
+    }
+
+    async fn run_publish(&self, status: UploadStatusRow, job: &Job) -> Result<(), UploadError> {
+        let Job::Publish {
+            user_id,
+            user_name,
+            reupload,
+            reupload_own,
+            filename,
+            comment,
+            text,
+            sha1,
+        } = job
+        else {
+            return Ok(());
+        };
+        let publishing = self.set_stage(&status, "publish").await?;
+        let entry: Option<StashRow> = self.db.stash_entry(&status.file_key).await?;
+        let Some(entry) = entry else {
+            // Published before a stop cut the job off, or gone.
+            return self
+                .finish_interrupted_publish(&publishing, filename, sha1)
+                .await;
+        };
+        let request = UploadRequest {
+            user_id: *user_id,
+            user_name: user_name.clone(),
+            rights: OverwriteRights {
+                reupload: *reupload,
+                reupload_own: *reupload_own,
+            },
+            filename: filename.clone(),
+            source: Source::Stashed(entry),
+            comment: comment.clone(),
+            text: text.clone(),
+            // Warnings were answered when the publish was requested.
+            ignore_warnings: true,
+            stash: false,
+        };
+        match self.upload(request).await {
+            Ok(UploadOutcome::Published { name, version, .. }) => {
+                self.record_published(&publishing, &name, version.timestamp)
+                    .await
+            }
+            Ok(_) => {
+                self.record_failure(&publishing, "publish", "publishfailed", INTERNAL_PUBLISH)
+                    .await
+            }
+            Err(err @ (UploadError::Storage(_) | UploadError::Io(_))) => {
+                tracing::error!(key = %status.file_key, error = %err, "publish failed");
+                self.record_failure(&publishing, "publish", "publishfailed", INTERNAL_PUBLISH)
+                    .await
+            }
+            Err(refused) => {
+                self.record_failure(&publishing, "publish", "stashfailed", &refused.to_string())
+                    .await
+            }
+        }
+    }
+
+    async fn finish_interrupted_publish(
+        &self,
+        status: &UploadStatusRow,
+        filename: &str,
+        sha1: &str,
+    ) -> Result<(), UploadError> {
+        let named = title::name_upload(filename, None, &self.allowed, &self.prohibited).ok();
+        if let Some(named) = named
+            && let Some(current) = self.db.current_file(named.name.as_db_key()).await?
+            && current.sha1 == sha1
+        {
+            return self
+                .record_published(status, &named.name, current.timestamp)
+                .await;
+        }
+        self.record_failure(status, "publish", "stashfailed", INTERNAL_PUBLISH)
+            .await
+    }
+
+    async fn record_published(
+        &self,
+        status: &UploadStatusRow,
+        name: &FileName,
+        timestamp: i64,
+    ) -> Result<(), UploadError> {
+        let done = UploadStatusRow {
+            result: "Success".into(),
+            stage: "publish".into(),
+            details: StatusDetails {
+                filename: Some(name.as_db_key().to_owned()),
+                timestamp: Some(timestamp),
+                ..StatusDetails::default()
+            }
+            .to_json(),
+            updated_at: crate::auth::now(),
+            ..status.clone()
+        };
+        self.db.put_upload_status(&done).await?;
+        Ok(())
+    }
+
+    async fn set_stage(
+        &self,
+        status: &UploadStatusRow,
+        stage: &str,
+    ) -> Result<UploadStatusRow, UploadError> {
+        let row = UploadStatusRow {
+            result: "Poll".into(),
+            stage: stage.into(),
+            updated_at: crate::auth::now(),
+            ..status.clone()
+        };
+        self.db.put_upload_status(&row).await?;
+        Ok(row)
+    }
+}
+
+/// MediaWiki's words for unexpected failures of its jobs.
+const INTERNAL_STORE: &str = "Internal error: Server failed to store temporary file.";
+const INTERNAL_PUBLISH: &str = "Internal error: Server failed to publish temporary file.";
