@@ -526,6 +526,183 @@ async fn upload_answers_have_the_references_shape(backend: Backend) {
     }
 }
 
+/// Chunked answers (transcripts 31, 32 and 33) have the reference's shape in
+/// both formatversions: every Continue, the assembled Success, the stash
+/// entry, the commit, a wrong offset, and the async Poll/checkstatus answers.
+/// The files have the reference's sizes, so the chunks fall the same way.
+async fn chunked_answers_have_the_references_shape(backend: Backend) {
+    let app = spawn_app_with(backend, "enable_async_uploads = true\n").await;
+    app.login_as_bot().await;
+    let skip = ["metadata", "commonmetadata"];
+    for fv in [1u64, 2] {
+        let fv_text = fv.to_string();
+        let context = |what: &str| format!("{what} fv{fv}");
+        // 68 bytes of PNG structure + 68 rows of 1 + 3 × 34 bytes.
+        let bytes = png(34, 68, 200 + fv as u32);
+        assert_eq!(bytes.len(), 7072);
+        let name = format!("Chunked shape {fv}.png");
+        let size = bytes.len().to_string();
+        let mut key = String::new();
+        for (index, (from, to)) in [(0, 2048), (2048, 4096), (4096, 7072)]
+            .into_iter()
+            .enumerate()
+        {
+            let offset = from.to_string();
+            let mut params = vec![
+                ("filename", name.as_str()),
+                ("filesize", size.as_str()),
+                ("offset", offset.as_str()),
+                ("stash", "1"),
+                ("formatversion", fv_text.as_str()),
+            ];
+            if index > 0 {
+                params.push(("filekey", key.as_str()));
+            }
+            let answer = app.upload_chunk(&params, &bytes[from..to]).await;
+            let step = format!(
+                "3 chunks: chunk {}/3 ({} bytes at offset {from})",
+                index + 1,
+                to - from
+            );
+            let reference = reference_answer("31-chunked-upload", fv, &step);
+            compare_shape(&answer, &reference, "", &skip, &context(&step));
+            key = answer["upload"]["filekey"]
+                .as_str()
+                .expect("filekey")
+                .to_owned();
+            if index == 0 {
+                let wrong = app
+                    .upload_chunk(
+                        &[
+                            ("filename", name.as_str()),
+                            ("filesize", size.as_str()),
+                            ("offset", "1000"),
+                            ("stash", "1"),
+                            ("filekey", key.as_str()),
+                            ("formatversion", fv_text.as_str()),
+                        ],
+                        &bytes[1000..3048],
+                    )
+                    .await;
+                let step = "second chunk with a wrong offset (1000 instead of 2048)";
+                let reference = reference_answer("32-chunked-errors", fv, step);
+                compare_shape(&wrong, &reference, "", &skip, &context(step));
+                assert_eq!(wrong["error"]["offset"], reference["error"]["offset"]);
+            }
+        }
+        let info = app
+            .get(&[
+                ("action", "query"),
+                ("prop", "stashimageinfo"),
+                ("siifilekey", key.as_str()),
+                ("siiprop", "size|sha1|mime|dimensions|url"),
+                ("formatversion", fv_text.as_str()),
+            ])
+            .await;
+        let step = "stashimageinfo of the assembled file";
+        let reference = reference_answer("31-chunked-upload", fv, step);
+        compare_shape(&info, &reference, "", &skip, &context(step));
+        let committed = app
+            .upload(
+                &[
+                    ("filename", name.as_str()),
+                    ("filekey", key.as_str()),
+                    ("comment", "chunked upload"),
+                    ("text", "Uploaded in three chunks"),
+                    ("formatversion", fv_text.as_str()),
+                ],
+                None,
+            )
+            .await;
+        let step = "commit: filename + filekey (+comment/text)";
+        let reference = reference_answer("31-chunked-upload", fv, step);
+        compare_shape(&committed, &reference, "", &skip, &context(step));
+
+        // Async: 68 + 12 rows of 1 + 3 × 344 bytes, in 4096, 4096, 4272.
+        let bytes = png(344, 12, 210 + fv as u32);
+        assert_eq!(bytes.len(), 12464);
+        let name = format!("Chunked async shape {fv}.png");
+        let size = bytes.len().to_string();
+        let mut key = String::new();
+        let mut last = Value::Null;
+        for (index, (from, to)) in [(0, 4096), (4096, 8192), (8192, 12464)]
+            .into_iter()
+            .enumerate()
+        {
+            let offset = from.to_string();
+            let mut params = vec![
+                ("filename", name.as_str()),
+                ("filesize", size.as_str()),
+                ("offset", offset.as_str()),
+                ("async", "1"),
+                ("stash", "1"),
+                ("formatversion", fv_text.as_str()),
+            ];
+            if index > 0 {
+                params.push(("filekey", key.as_str()));
+            }
+            last = app.upload_chunk(&params, &bytes[from..to]).await;
+            key = last["upload"]["filekey"]
+                .as_str()
+                .expect("filekey")
+                .to_owned();
+        }
+        let step = "async chunks: chunk 3/3 (4272 bytes at offset 8192)";
+        let reference = reference_answer("33-chunked-async", fv, step);
+        compare_shape(&last, &reference, "", &skip, &context(step));
+        let checkstatus = |key: String| {
+            let fv_text = fv_text.clone();
+            let app = &app;
+            async move {
+                for _ in 0..100 {
+                    let status = app
+                        .upload(
+                            &[
+                                ("checkstatus", "1"),
+                                ("filekey", key.as_str()),
+                                ("formatversion", fv_text.as_str()),
+                            ],
+                            None,
+                        )
+                        .await;
+                    if status["upload"]["result"] != "Poll" {
+                        return status;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                panic!("no result for {key}");
+            }
+        };
+        let assembled = checkstatus(key.clone()).await;
+        let step = "checkstatus while assembling (poll 2)";
+        let reference = reference_answer("33-chunked-async", fv, step);
+        compare_shape(&assembled, &reference, "", &skip, &context(step));
+        let new_key = assembled["upload"]["filekey"]
+            .as_str()
+            .expect("new key")
+            .to_owned();
+        let queued = app
+            .upload(
+                &[
+                    ("filename", name.as_str()),
+                    ("filekey", new_key.as_str()),
+                    ("comment", "async publish"),
+                    ("async", "1"),
+                    ("formatversion", fv_text.as_str()),
+                ],
+                None,
+            )
+            .await;
+        let step = "publish from stash with async=1";
+        let reference = reference_answer("33-chunked-async", fv, step);
+        compare_shape(&queued, &reference, "", &skip, &context(step));
+        let published = checkstatus(new_key).await;
+        let step = "checkstatus after publishing";
+        let reference = reference_answer("33-chunked-async", fv, step);
+        compare_shape(&published, &reference, "", &skip, &context(step));
+    }
+}
+
 on_both_backends!(
     the_login_flow_matches_the_reference,
     the_tokens_match_the_reference,
@@ -534,4 +711,5 @@ on_both_backends!(
     siteinfo_has_every_field_of_the_reference,
     paraminfo_of_shared_modules_matches_the_reference,
     upload_answers_have_the_references_shape,
+    chunked_answers_have_the_references_shape,
 );
