@@ -44,6 +44,7 @@ pub struct Config {
     #[serde(deserialize_with = "list_or_csv")]
     pub copy_uploads_domains: Vec<String>,
     pub copy_upload_timeout: u64,
+    pub copy_upload_allow_private_addresses: bool,
     pub enable_async_uploads: bool,
     pub admin_user: String,
     pub admin_password: SecretString,

@@ -11,6 +11,7 @@ use super::message::Message;
 use crate::auth::AuthError;
 use crate::storage::StorageError;
 use crate::upload::UploadError;
+use crate::upload::fetch::FetchError;
 use crate::upload::title::NameError;
 use crate::upload::verify::VerificationError;
 
@@ -28,6 +29,9 @@ pub struct ApiError {
     /// Path of the module that raised it (`upload`, `query+tokens`); `main`
     /// when unset. Shown by the non-bc error formats.
     pub module: Option<String>,
+    /// Further codes of the same failure, listed after `code` only in the
+    /// `MediaWiki-API-Error` header (as for `http-curl-error`).
+    pub more_codes: Vec<String>,
 }
 
 impl ApiError {
@@ -40,6 +44,7 @@ impl ApiError {
             status: StatusCode::OK,
             internal: false,
             module: None,
+            more_codes: Vec::new(),
         }
     }
 
@@ -242,6 +247,7 @@ impl ApiError {
             status: StatusCode::OK,
             internal: true,
             module: None,
+            more_codes: Vec::new(),
         }
     }
 }
@@ -340,6 +346,23 @@ impl From<UploadError> for ApiError {
                     format!("The upload is an exact duplicate of the current version of [[:File:{name}]]."),
                 )
                 .with_data("stasherrors", serde_json::json!([stash_bad_path()]))
+            }
+            UploadError::Fetch(fetch) => {
+                if let FetchError::TmpWrite(io) = &fetch {
+                    tracing::error!(error = %io, "writing a downloaded file failed");
+                }
+                let params = fetch.params().into_iter().map(Value::from).collect();
+                let mut error = ApiError::new(
+                    fetch.code(),
+                    Message::new(fetch.code(), params, fetch.to_string()),
+                );
+                error.more_codes = fetch
+                    .header_codes()
+                    .into_iter()
+                    .skip(1)
+                    .map(str::to_owned)
+                    .collect();
+                error
             }
             UploadError::ChunkName => simple("illegal-filename", err.to_string()),
             UploadError::ChunkRefused(refusal) => {

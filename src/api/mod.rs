@@ -576,7 +576,11 @@ fn render(
                 tracing::error!(code = %err.code, "internal API error");
             }
             let status = err.status;
-            let code = err.code.clone();
+            let code = std::iter::once(&err.code)
+                .chain(&err.more_codes)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
             (
                 output.render_error(&err, &docref, requested),
                 status,

@@ -111,6 +111,11 @@ pub struct StatusDetails {
     pub timestamp: Option<i64>,
     #[serde(default, skip_serializing_if = "Warnings::is_empty")]
     pub warnings: Warnings,
+    /// Poll/fetching: bytes downloaded so far, and the declared length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loaded: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_length: Option<u64>,
     /// Failure: the error's code and English text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<(String, String)>,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::chunked::StatusDetails;
+use super::fetch::FetchProgress;
 use super::title::{self, FileName};
 use super::warnings;
 use super::{OverwriteRights, Source, UploadError, UploadOutcome, UploadRequest, Uploads};
@@ -32,6 +33,29 @@ pub enum Job {
         /// just before a stop cut the job off.
         sha1: String,
     },
+    /// Download a URL, then stash or publish it as a synchronous upload would.
+    Fetch(UrlUpload),
+}
+
+/// An upload from a URL to run in the background (`url` + `async=1`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UrlUpload {
+    pub url: String,
+    pub user_id: i64,
+    pub user_name: String,
+    pub rights: OverwriteRights,
+    pub filename: String,
+    pub comment: String,
+    pub text: Option<String>,
+    pub ignore_warnings: bool,
+    pub stash: bool,
+}
+
+/// The status key of an async URL upload: MediaWiki (1.42+) keys it by the
+/// name and the URL, and `checkstatus` takes both.
+pub fn url_status_key(filename: &str, url: &str) -> String {
+    use sha1::Digest;
+    hex::encode(sha1::Sha1::digest(format!("{filename}|||{url}")))
 }
 
 /// A job that failed this often (each time cut off by a stop) is given up.
@@ -140,11 +164,42 @@ impl Uploads {
         })
     }
 
+    /// `url` + `async=1`: checks the name, and queues the download and
+    /// what follows it.
+    pub async fn queue_url_upload(&self, upload: UrlUpload) -> Result<FileName, UploadError> {
+        let named = title::name_upload(&upload.filename, None, &self.allowed, &self.prohibited)
+            .map_err(|error| UploadError::Name {
+                error,
+                stash_key: None,
+            })?;
+        let key = url_status_key(&upload.filename, &upload.url);
+        if let Some(status) = self.db.upload_status(&key).await?
+            && status.result == "Poll"
+        {
+            return Err(UploadError::PublishInProgress);
+        }
+        let now = crate::auth::now();
+        let status = UploadStatusRow {
+            file_key: key,
+            user_id: upload.user_id,
+            result: "Poll".into(),
+            stage: "queued".into(),
+            received: 0,
+            first_sha1: None,
+            details: StatusDetails::default().to_json(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.enqueue(&Job::Fetch(upload), &status).await?;
+        Ok(named.name)
+    }
+
     async fn enqueue(&self, job: &Job, status: &UploadStatusRow) -> Result<(), UploadError> {
         let payload = serde_json::to_string(job).map_err(std::io::Error::other)?;
         let kind = match job {
             Job::Assemble { .. } => "assemble",
             Job::Publish { .. } => "publish",
+            Job::Fetch(_) => "fetch",
         };
         self.db.enqueue_job(kind, &payload, status).await?;
         self.jobs_ready.notify_one();
@@ -193,6 +248,7 @@ impl Uploads {
             (Ok(publish @ Job::Publish { .. }), Ok(Some(status))) => {
                 self.run_publish(status, publish).await
             }
+            (Ok(Job::Fetch(upload)), Ok(Some(status))) => self.run_fetch(status, upload).await,
         };
         match outcome {
             Ok(()) => {
@@ -277,6 +333,102 @@ impl Uploads {
             Err(refused) => {
                 self.record_failure(&publishing, "publish", "stashfailed", &refused.to_string())
                     .await
+            }
+        }
+    }
+
+    async fn run_fetch(
+        &self,
+        status: UploadStatusRow,
+        upload: &UrlUpload,
+    ) -> Result<(), UploadError> {
+        let fetching = self.set_stage(&status, "fetching").await?;
+        let progress = FetchProgress::new();
+        let reporter = tokio::spawn(
+            self.clone()
+                .report_progress(fetching.clone(), progress.clone()),
+        );
+        let fetched = self.fetch_url(&upload.url, &progress).await;
+        reporter.abort();
+        // Wait until it is gone, so no late progress overwrites the result.
+        let _ = reporter.await;
+        let file = match fetched {
+            Ok(file) => file,
+            Err(UploadError::Fetch(error)) => {
+                let text = error.to_string();
+                return self
+                    .record_failure(&fetching, "fetching", error.code(), &text)
+                    .await;
+            }
+            Err(other) => return Err(other),
+        };
+        let request = UploadRequest {
+            user_id: upload.user_id,
+            user_name: upload.user_name.clone(),
+            rights: upload.rights,
+            filename: upload.filename.clone(),
+            source: Source::Fetched(file),
+            comment: upload.comment.clone(),
+            text: upload.text.clone(),
+            ignore_warnings: upload.ignore_warnings,
+            stash: upload.stash,
+        };
+        let (result, details) = match self.upload(request).await {
+            Ok(UploadOutcome::Published { name, version, .. }) => {
+                return self
+                    .record_published(&fetching, &name, version.timestamp)
+                    .await;
+            }
+            Ok(UploadOutcome::Stashed { warnings, entry }) => {
+                ("Success", (warnings, entry.file_key))
+            }
+            Ok(UploadOutcome::Warning {
+                warnings,
+                stash_key,
+            }) => ("Warning", (warnings, stash_key)),
+            Ok(UploadOutcome::Queued { .. }) => return Ok(()),
+            Err(err @ (UploadError::Storage(_) | UploadError::Io(_))) => return Err(err),
+            Err(refused) => {
+                return self
+                    .record_failure(&fetching, "publish", "stashfailed", &refused.to_string())
+                    .await;
+            }
+        };
+        let (warnings, filekey) = details;
+        let done = UploadStatusRow {
+            result: result.into(),
+            stage: "publish".into(),
+            details: StatusDetails {
+                filekey: Some(filekey),
+                warnings,
+                ..StatusDetails::default()
+            }
+            .to_json(),
+            updated_at: crate::auth::now(),
+            ..fetching
+        };
+        self.db.put_upload_status(&done).await?;
+        Ok(())
+    }
+
+    /// Writes a download's progress to its status every half second, for
+    /// `checkstatus`; aborted when the download ends.
+    async fn report_progress(self, status: UploadStatusRow, progress: FetchProgress) {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tick.tick().await;
+            let row = UploadStatusRow {
+                details: StatusDetails {
+                    loaded: Some(progress.loaded()),
+                    content_length: progress.content_length(),
+                    ..StatusDetails::default()
+                }
+                .to_json(),
+                updated_at: crate::auth::now(),
+                ..status.clone()
+            };
+            if let Err(err) = self.db.put_upload_status(&row).await {
+                tracing::warn!(error = %err, "cannot record a download's progress");
             }
         }
     }

@@ -487,18 +487,11 @@ fn exif_timestamp(stamp: &str) -> Option<String> {
 
 /// The CRC-32 of PNG chunks.
 fn crc32(parts: &[&[u8]]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &byte in parts.iter().flat_map(|part| part.iter()) {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
+    let mut hasher = crc32fast::Hasher::new();
+    for part in parts {
+        hasher.update(part);
     }
-    !crc
+    hasher.finalize()
 }
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 pub mod chunked;
 pub mod delete;
 pub mod expiry;
+pub mod fetch;
 pub mod jobs;
 pub mod media;
 pub mod publish;
@@ -60,6 +61,8 @@ pub enum UploadError {
     /// The bytes are those of the current version already.
     #[error("The upload is an exact duplicate of the current version of [[:File:{0}]].")]
     NoChange(String),
+    #[error(transparent)]
+    Fetch(#[from] fetch::FetchError),
     /// A chunk's target name has a problem; chunks get no details.
     #[error("The filename is not allowed.")]
     ChunkName,
@@ -90,12 +93,14 @@ pub enum UploadError {
 pub enum Source {
     /// Just received (multipart `file`), in the spool.
     Received(SpooledFile),
+    /// Just downloaded (`url`), in the spool.
+    Fetched(SpooledFile),
     /// A stash entry of the uploader (`filekey`).
     Stashed(StashRow),
 }
 
 /// What the uploader may do to existing files.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct OverwriteRights {
     pub reupload: bool,
     pub reupload_own: bool,
@@ -150,6 +155,8 @@ pub struct Uploads {
     /// Publishes of one name run one at a time (striped by name).
     locks: Arc<Vec<tokio::sync::Mutex<()>>>,
     chunk_locks: Arc<chunked::ChunkLocks>,
+    /// What URL uploads may fetch.
+    fetch_policy: Arc<fetch::FetchPolicy>,
     /// Wakes the job runner when a job is queued.
     jobs_ready: Arc<tokio::sync::Notify>,
 }
@@ -169,6 +176,13 @@ impl Uploads {
             locks: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
             chunk_locks: Arc::default(),
             jobs_ready: Arc::default(),
+            fetch_policy: Arc::new(fetch::FetchPolicy {
+                allowed_domains: config.copy_uploads_domains.clone(),
+                allow_private_addresses: config.copy_upload_allow_private_addresses,
+                timeout: std::time::Duration::from_secs(config.copy_upload_timeout),
+                max_size: config.max_upload_size,
+                max_redirects: fetch::DEFAULT_MAX_REDIRECTS,
+            }),
         }
     }
 
@@ -186,6 +200,21 @@ impl Uploads {
             StashError::InvalidKey
         })
         .await
+    }
+
+    /// The checks of a URL made before the rights check (allowed domains,
+    /// credentials, refused addresses), as MediaWiki orders them.
+    pub fn check_url_source(&self, url: &str) -> Result<(), UploadError> {
+        Ok(fetch::check_source(url, &self.fetch_policy)?)
+    }
+
+    /// Downloads `url` into the spool, reporting to `progress`.
+    pub async fn fetch_url(
+        &self,
+        url: &str,
+        progress: &fetch::FetchProgress,
+    ) -> Result<SpooledFile, UploadError> {
+        Ok(fetch::fetch(url, &self.fetch_policy, &self.repo.spool_dir(), progress).await?)
     }
 
     /// The status of `user_id`'s upload `key` (None: there is none, or it
@@ -215,7 +244,7 @@ impl Uploads {
     /// verification, name, overwrite rules, warnings, then stash or publish.
     pub async fn upload(&self, request: UploadRequest) -> Result<UploadOutcome, UploadError> {
         let (path, size) = match &request.source {
-            Source::Received(file) => (file.path.to_path_buf(), file.size),
+            Source::Received(file) | Source::Fetched(file) => (file.path.to_path_buf(), file.size),
             Source::Stashed(row) => (
                 self.repo.stash_path(&row.file_key),
                 u64::try_from(row.size).unwrap_or(0),
@@ -229,7 +258,9 @@ impl Uploads {
         }
         let inspected = self.inspect(&path, size, &request.filename).await?;
         let facts = match &request.source {
-            Source::Received(file) => inspected.facts(file.sha1.clone(), size),
+            Source::Received(file) | Source::Fetched(file) => {
+                inspected.facts(file.sha1.clone(), size)
+            }
             Source::Stashed(row) => inspected.facts(row.sha1.clone(), size),
         };
         // Content problems come first; a name problem only when it passed.
@@ -359,8 +390,8 @@ impl Uploads {
     ) -> Option<String> {
         match &request.source {
             Source::Stashed(row) => Some(row.file_key.clone()),
-            Source::Received(file) => self
-                .stash_received(file, request.user_id, facts, extension)
+            Source::Received(file) | Source::Fetched(file) => self
+                .stash_received(&request.source, file, request.user_id, facts, extension)
                 .await
                 .ok()
                 .map(|row| row.file_key),
@@ -375,32 +406,41 @@ impl Uploads {
         extension: &str,
         user_id: i64,
     ) -> Result<StashRow, UploadError> {
-        match source {
-            Source::Stashed(row) => Ok(row),
-            Source::Received(file) => {
+        match &source {
+            Source::Stashed(row) => Ok(row.clone()),
+            Source::Received(file) | Source::Fetched(file) => {
                 let entry = self
-                    .stash_received(&file, user_id, facts, extension)
+                    .stash_received(&source, file, user_id, facts, extension)
                     .await?;
                 // The bytes now belong to the stash entry.
-                let _ = file.path.keep();
+                if let Source::Received(file) | Source::Fetched(file) = source {
+                    let _ = file.path.keep();
+                }
                 Ok(entry)
             }
         }
     }
 
+    /// Moves a spooled file into the stash. Like MediaWiki, a downloaded
+    /// file's key has no extension and its source is `url`.
     async fn stash_received(
         &self,
+        source: &Source,
         file: &SpooledFile,
         user_id: i64,
         facts: &ContentFacts,
         extension: &str,
     ) -> Result<StashRow, UploadError> {
+        let (origin, extension) = match source {
+            Source::Fetched(_) => ("url", ""),
+            _ => ("file", extension),
+        };
         let entry = stash::NewEntry {
             file: &file.path,
             user_id,
             facts: facts.clone(),
             extension,
-            source: "file",
+            source: origin,
         };
         stash::put(&self.db, &self.repo.stash_dir(), entry, crate::auth::now()).await
     }
@@ -441,15 +481,15 @@ impl Uploads {
             ),
             stash_key: match &request.source {
                 Source::Stashed(row) => Some(row.file_key.clone()),
-                Source::Received(_) => None,
+                Source::Received(_) | Source::Fetched(_) => None,
             },
         };
         let staged: PathBuf = match &request.source {
-            Source::Received(file) => file.path.to_path_buf(),
+            Source::Received(file) | Source::Fetched(file) => file.path.to_path_buf(),
             Source::Stashed(row) => self.repo.stash_path(&row.file_key),
         };
         publish::publish(&self.db, &self.repo, &staged, record).await?;
-        if let Source::Received(file) = request.source {
+        if let Source::Received(file) | Source::Fetched(file) = request.source {
             // Moved into the repository: nothing left to delete.
             let _ = file.path.keep();
         }

@@ -221,3 +221,49 @@ async fn clients_upload_a_large_file_in_chunks() {
         assert_eq!(result["size"], bytes.len(), "{client}: {result}");
     }
 }
+
+/// pywikibot (`source_url`), mwclient, mwn (`uploadFromUrl`) and nodemw
+/// upload from a URL served on loopback; the bytes come back the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_upload_from_a_url() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        "allow_copy_uploads = true\ncopy_upload_allow_private_addresses = true\n",
+    )
+    .await;
+    let files: Vec<Vec<u8>> = (0..CLIENTS.len() as u32)
+        .map(|seed| png(36, 24, 2000 + seed))
+        .collect();
+    let served = files.clone();
+    let server = axum::Router::new().route(
+        "/{seed}",
+        axum::routing::get(
+            move |axum::extract::Path(seed): axum::extract::Path<usize>| {
+                let served = served.clone();
+                async move { served[seed].clone() }
+            },
+        ),
+    );
+    let base = serve(server).await;
+    for (seed, client) in CLIENTS.iter().enumerate() {
+        let url = format!("{base}/{seed}");
+        let filename = format!("Client url upload {seed}.png");
+        let result = run_client(
+            client,
+            &app.api,
+            BOT_LOGIN,
+            BOT_PASSWORD,
+            &["upload-url", "--url", &url, "--filename", &filename],
+        )
+        .await;
+        assert_eq!(result["sha1"], sha1_hex(&files[seed]), "{client}: {result}");
+        assert_eq!(
+            result["downloaded_sha1"],
+            sha1_hex(&files[seed]),
+            "{client}: {result}"
+        );
+    }
+}

@@ -431,6 +431,16 @@ impl TestApp {
         params: &[(&str, &str)],
         part: Option<(&str, &[u8])>,
     ) -> Value {
+        json_body(self.upload_raw(client, params, part).await).await
+    }
+
+    /// The same, answering the raw response (for headers).
+    pub async fn upload_raw(
+        &self,
+        client: &reqwest::Client,
+        params: &[(&str, &str)],
+        part: Option<(&str, &[u8])>,
+    ) -> reqwest::Response {
         let mut form = reqwest::multipart::Form::new().text("action", "upload");
         if !params.iter().any(|(k, _)| *k == "token") {
             let body = self
@@ -451,16 +461,14 @@ impl TestApp {
                 reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("upload.bin"),
             );
         }
-        let response = client
+        client
             .post(&self.api)
             .multipart(form)
             .send()
             .await
-            .expect("answered");
-        json_body(response).await
+            .expect("answered")
     }
 
-    /// Downloads `url` with the test client.
     pub async fn download(&self, url: &str) -> reqwest::Response {
         self.client.get(url).send().await.expect("answered")
     }
@@ -549,4 +557,15 @@ impl TestApp {
             .expect("answered");
         json_body(response).await
     }
+}
+
+/// Serves `router` on a loopback port (a file server for URL uploads); its
+/// base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("test server binds");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
 }

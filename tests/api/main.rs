@@ -14,4 +14,5 @@ mod siteinfo;
 mod tokens;
 mod transcripts;
 mod upload;
+mod url;
 mod userinfo;

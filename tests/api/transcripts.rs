@@ -419,7 +419,7 @@ async fn paraminfo_of_shared_modules_matches_the_reference(backend: Backend) {
 
 /// Compares the structure of two answers: the same keys in the same order,
 /// the same JSON types; lists by their first element. Values may differ.
-fn compare_shape(ours: &Value, theirs: &Value, path: &str, skip: &[&str], context: &str) {
+pub fn compare_shape(ours: &Value, theirs: &Value, path: &str, skip: &[&str], context: &str) {
     if skip.iter().any(|s| path.ends_with(s)) {
         return;
     }
@@ -446,7 +446,7 @@ fn compare_shape(ours: &Value, theirs: &Value, path: &str, skip: &[&str], contex
 }
 
 /// The reference's answer to the exchange `step` of transcript `name`.
-fn reference_answer(name: &str, formatversion: u64, step: &str) -> Value {
+pub fn reference_answer(name: &str, formatversion: u64, step: &str) -> Value {
     let transcript = load(name);
     transcript["runs"]
         .as_array()

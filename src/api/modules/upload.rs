@@ -9,6 +9,8 @@ use crate::api::request::UploadedPart;
 use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType};
 use crate::auth::TokenType;
 use crate::upload::chunked::{ChunkOutcome, ChunkRequest, ChunkTarget, StatusDetails};
+use crate::upload::fetch::FetchProgress;
+use crate::upload::jobs::{self, UrlUpload};
 use crate::upload::warnings::{Existence, Warnings};
 use crate::upload::{OverwriteRights, Source, UploadOutcome, UploadRequest};
 
@@ -131,10 +133,14 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
     params.run_async &= app.config.enable_async_uploads;
     if params.chunk.is_none() {
         check_one_source(&params)?;
-        if params.checkstatus
-            && let Some(key) = &params.filekey
-        {
-            return check_status(key, ctx).await;
+        if params.checkstatus {
+            if let Some(key) = &params.filekey {
+                return check_status(key, ctx).await;
+            }
+            // An async URL upload is polled by its URL and name (1.42+).
+            if let (Some(url), Some(filename)) = (&params.url, &params.filename) {
+                return check_status(&jobs::url_status_key(filename, url), ctx).await;
+            }
         }
     }
     let Some(filename) = params.filename.take() else {
@@ -151,11 +157,18 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
         return execute_chunk(params, filename, chunk, ctx).await;
     }
     let user_id = ctx.identity.user.as_ref().map(|u| u.id);
+    let url = params.url.take();
+    // A URL is checked here, and fetched only after the rights check.
     let source = if let Some(key) = &params.filekey {
-        Source::Stashed(app.uploads.stash_entry(key, user_id).await?)
-    } else if params.url.is_some() {
-        // Uploads from a URL are not implemented yet: the switch is off.
-        return Err(simple("copyuploaddisabled", "Upload by URL disabled."));
+        Some(Source::Stashed(
+            app.uploads.stash_entry(key, user_id).await?,
+        ))
+    } else if let Some(url) = &url {
+        if !app.config.allow_copy_uploads {
+            return Err(simple("copyuploaddisabled", "Upload by URL disabled."));
+        }
+        app.uploads.check_url_source(url)?;
+        None
     } else {
         match params.file.take() {
             Some(_) if params.run_async => {
@@ -164,11 +177,25 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
                     "The parameters \"async\" and \"file\" cannot be combined. If you want asynchronous processing of your uploaded file, first upload it to stash (using the \"stash\" parameter) and then publish the stashed file asynchronously (using \"filekey\" and \"async\").",
                 ));
             }
-            Some(part) => Source::Received(part.file),
+            Some(part) => Some(Source::Received(part.file)),
             None => return Err(simple("missingparam", "No file was sent.")),
         }
     };
+    if url.is_some() && !ctx.identity.is_anonymous() && !ctx.identity.has_right("upload_by_url") {
+        return Err(permission_denied(ctx, "upload_by_url"));
+    }
     let user = authorize(&params.tags, ctx)?;
+    let source = match (source, url) {
+        (Some(source), _) => source,
+        (None, Some(url)) if params.run_async => {
+            return queue_url_upload(url, params, filename, &user, ctx).await;
+        }
+        (None, Some(url)) => {
+            let progress = FetchProgress::new();
+            Source::Fetched(app.uploads.fetch_url(&url, &progress).await?)
+        }
+        (None, None) => return Err(simple("missingparam", "No file was sent.")),
+    };
     let request = UploadRequest {
         user_id: user.id,
         user_name: user.name.clone(),
@@ -229,6 +256,35 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
             result.insert("imageinfo".into(), info);
         }
     }
+    ctx.output.add("upload", Value::Object(result));
+    Ok(())
+}
+
+/// `url` + `async=1`: the download runs as a job; poll it with
+/// `checkstatus` + `url` + `filename`.
+async fn queue_url_upload(
+    url: String,
+    params: UploadParams,
+    filename: String,
+    user: &crate::auth::User,
+    ctx: &mut Ctx<'_>,
+) -> Result<(), ApiError> {
+    let upload = UrlUpload {
+        url,
+        user_id: user.id,
+        user_name: user.name.clone(),
+        rights: overwrite_rights(ctx),
+        filename,
+        comment: params.comment,
+        text: params.text,
+        ignore_warnings: params.ignore_warnings,
+        stash: params.stash,
+    };
+    let name = ctx.app.uploads.queue_url_upload(upload).await?;
+    let mut result = Map::new();
+    result.insert("result".into(), "Poll".into());
+    result.insert("stage".into(), "queued".into());
+    result.insert("filename".into(), name.as_db_key().into());
     ctx.output.add("upload", Value::Object(result));
     Ok(())
 }
@@ -384,14 +440,20 @@ async fn check_status(key: &str, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
         return Err(simple("missingresult", "No result in status data."));
     };
     let details = StatusDetails::parse(&status.details);
-    if let Some((_, text)) = &details.error {
-        return Err(simple("stashfailed", text));
+    if let Some((code, text)) = &details.error {
+        return Err(simple(code, text));
     }
     let mut result = Map::new();
     result.insert("result".into(), status.result.clone().into());
     result.insert("stage".into(), status.stage.clone().into());
     if status.result == "Continue" {
         result.insert("offset".into(), status.received.into());
+    }
+    if let Some(loaded) = details.loaded {
+        result.insert("loaded".into(), loaded.into());
+        if let Some(length) = details.content_length {
+            result.insert("contentlength".into(), length.into());
+        }
     }
     if let Some(filekey) = &details.filekey {
         result.insert("filekey".into(), filekey.clone().into());
@@ -402,7 +464,8 @@ async fn check_status(key: &str, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
     if !details.warnings.is_empty() {
         result.insert("warnings".into(), render_warnings(&details.warnings));
     }
-    if let Some(filekey) = &details.filekey
+    if status.result == "Success"
+        && let Some(filekey) = &details.filekey
         && let Ok(entry) = ctx.app.uploads.stash_entry(filekey, user_id).await
     {
         let info = imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, ctx);
