@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 use crate::startup::{Application, open_accounts};
 
 #[derive(Debug, Parser)]
@@ -27,6 +27,9 @@ struct Cli {
 enum Command {
     /// Runs the server.
     Serve,
+    /// Asks the server configured here whether it is ready (GET /readyz);
+    /// exits 0 if it is. For container health checks.
+    Healthcheck,
     /// Manages accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -82,7 +85,14 @@ enum BotPasswordCommand {
 /// Runs the command line; the exit code says whether it worked.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(config.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -90,7 +100,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -99,10 +109,10 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(cli.config.as_deref())?;
+async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(config).await,
+        Command::Healthcheck => healthcheck(&config).await,
         Command::User(command) => user(config, command).await,
         Command::Botpassword(BotPasswordCommand::Create {
             user,
@@ -134,6 +144,30 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     println!("wikiupload is listening: API at {}", app.api_url());
     app.run_until(shutdown_signal()).await?;
     tracing::info!("wikiupload stopped");
+    Ok(())
+}
+
+async fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    // A server bound to every interface is asked on loopback.
+    let mut address = config.listen;
+    if address.ip().is_unspecified() {
+        address.set_ip(match address {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let url = format!("http://{address}/readyz");
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .no_proxy()
+        .build()?;
+    let response = client.get(&url).send().await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "{url} answered {}",
+        response.status()
+    );
+    println!("ready");
     Ok(())
 }
 
@@ -171,14 +205,18 @@ async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Logs go to stderr; `RUST_LOG` filters them (default: info).
-fn init_logging() {
+/// Logs go to stderr, as text or JSON lines; `RUST_LOG` filters them
+/// (default: info).
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 }
 
 /// Completes on SIGINT or SIGTERM.

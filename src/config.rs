@@ -19,6 +19,14 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 /// Rights per group, as in `$wgGroupPermissions`: group -> right -> granted.
 pub type GroupPermissions = BTreeMap<String, BTreeMap<String, bool>>;
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// Everything wikiupload can be told, after all layers are merged.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +34,11 @@ pub struct Config {
     pub listen: SocketAddr,
     pub server: String,
     pub script_path: String,
+    pub shutdown_grace_period: u64,
+    /// A listener of its own for /metrics; None: on the main one.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
+    pub log_format: LogFormat,
     pub sitename: String,
     pub wiki_id: String,
     pub data_dir: PathBuf,

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
 
 use crate::api::{self, AppState};
 use crate::auth::rights::RightsPolicy;
@@ -37,6 +36,8 @@ pub enum StartupError {
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` on its own address (`metrics_listen`).
+    metrics_listener: Option<TcpListener>,
     state: Arc<AppState>,
     /// The administrator's password, when it was generated at this start.
     pub generated_admin_password: Option<String>,
@@ -63,6 +64,14 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartupError::Bind(config.listen, e))?;
+        let metrics_listener = match config.metrics_listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .map_err(|e| StartupError::Bind(address, e))?,
+            ),
+            None => None,
+        };
         let bound = listener
             .local_addr()
             .map_err(|e| StartupError::Bind(config.listen, e))?;
@@ -77,9 +86,11 @@ impl Application {
             accounts,
             db,
             config,
+            metrics: api::metrics::Metrics::new(),
         };
         Ok(Application {
             listener,
+            metrics_listener,
             state: Arc::new(state),
             generated_admin_password,
         })
@@ -100,26 +111,58 @@ impl Application {
         &self.state.api_url
     }
 
+    /// The address of the metrics listener, if it has one of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, then stops accepting connections
-    /// and lets requests in flight finish.
+    /// and gives requests in flight `shutdown_grace_period` to finish.
+    /// Requests still running then are cut: their spooled parts are deleted
+    /// and no chunk is acknowledged that was not written, so the stash stays
+    /// consistent.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_sessions(self.state.clone()));
-        let jobs = tokio::spawn(self.state.uploads.clone().run_jobs());
-        let expiry = tokio::spawn(self.state.uploads.clone().run_expiry());
-        let app = api::router(self.state.clone()).layer(TraceLayer::new_for_http());
-        let result = axum::serve(
+        let state = self.state.clone();
+        let sweeper = tokio::spawn(sweep_sessions(state.clone()));
+        let jobs = tokio::spawn(state.uploads.clone().run_jobs());
+        let expiry = tokio::spawn(state.uploads.clone().run_expiry());
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = api::metrics_router(state.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signal = stopping.clone();
+        let app = api::router(state.clone());
+        let server = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await;
-        sweeper.abort();
-        jobs.abort();
-        expiry.abort();
-        self.state.db.close().await;
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("stopping: no new connections, finishing requests in flight");
+            signal.notify_one();
+        });
+        let grace = Duration::from_secs(state.config.shutdown_grace_period);
+        let result = tokio::select! {
+            result = server => result,
+            () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(seconds = grace.as_secs(), "grace period over: cutting the requests still running");
+                Ok(())
+            }
+        };
+        for task in [sweeper, jobs, expiry] {
+            task.abort();
+        }
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
+        // Connections held by cut requests must not keep the stop waiting.
+        let _ = tokio::time::timeout(Duration::from_secs(5), state.db.close()).await;
         result
     }
 }

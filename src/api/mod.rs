@@ -6,8 +6,10 @@
 mod error;
 mod files;
 mod message;
+pub mod metrics;
 pub mod modules;
 mod multipart_framing;
+mod ops;
 mod params;
 mod request;
 mod response;
@@ -47,6 +49,7 @@ pub struct AppState {
     /// Absolute URL of api.php.
     pub api_url: String,
     pub uploads: Uploads,
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -72,13 +75,67 @@ pub struct Ctx<'a> {
     pub same_origin: bool,
 }
 
-/// The routes: api.php and the files it describes.
+/// The routes: api.php, the files it describes, health and metrics.
 pub fn router(app: Arc<AppState>) -> Router {
     let path = format!("{}/api.php", app.config.script_path);
     Router::new()
         .route(&path, any(api_php))
         .with_state(app.clone())
-        .merge(files::router(app))
+        .merge(files::router(app.clone()))
+        .merge(ops::router(app))
+}
+
+pub use ops::metrics_router;
+
+/// What the request log and the metrics say of one API request. Only
+/// these fields are logged: never parameters as such, cookies or headers,
+/// so no password, token or session id reaches the log.
+#[derive(Debug, Default)]
+struct RequestFacts {
+    action: Option<&'static str>,
+    user: Option<String>,
+    filename: Option<String>,
+    /// `file`, `chunk`, `url` or `filekey`, for action=upload.
+    source: Option<&'static str>,
+}
+
+async fn api_php(
+    State(app): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let bytes: u64 = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .unwrap_or(0);
+    let mut facts = RequestFacts::default();
+    let response = answer_api(&app, peer, request, &mut facts).await;
+    let result = response
+        .headers()
+        .get("mediawiki-api-error")
+        .and_then(|v| v.to_str().ok())
+        .map_or("ok", |codes| codes.split(',').next().unwrap_or(codes));
+    let action = facts.action.unwrap_or("-");
+    let seconds = started.elapsed().as_secs_f64();
+    app.metrics.count_request(action, result);
+    if let Some(source) = facts.source {
+        app.metrics.count_upload(source, bytes, seconds);
+    }
+    tracing::info!(
+        method = %method,
+        action,
+        user = facts.user.as_deref().unwrap_or("-"),
+        filename = facts.filename.as_deref().unwrap_or("-"),
+        bytes,
+        result,
+        status = response.status().as_u16(),
+        duration_ms = (seconds * 1000.0).round() as u64,
+        "api request"
+    );
+    response
 }
 
 /// The user a request's session cookies belong to, for pages outside the
@@ -123,11 +180,13 @@ impl Default for Printer {
     }
 }
 
-async fn api_php(
-    State(app): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+async fn answer_api(
+    app: &Arc<AppState>,
+    peer: SocketAddr,
     request: Request,
+    facts: &mut RequestFacts,
 ) -> Response {
+    let app = app.clone();
     let (parts, body) = request.into_parts();
     let now = auth::now();
     let mut raw = RawParams::from_query(parts.uri.query().unwrap_or_default());
@@ -155,6 +214,21 @@ async fn api_php(
         output.add(key, value.clone());
     }
     let main = read_main(&mut raw, &mut output);
+    if let Ok(main) = &main {
+        facts.action = Some(main.action);
+        if main.action == "upload" {
+            facts.filename = raw.peek("filename").map(str::to_owned);
+            facts.source = Some(if raw.contains("chunk") {
+                "chunk"
+            } else if raw.contains("file") {
+                "file"
+            } else if raw.contains("url") {
+                "url"
+            } else {
+                "filekey"
+            });
+        }
+    }
     let same_origin = printer_ok.callback.is_none()
         && !matches!(&main, Ok(m) if m.origin.as_deref() == Some("*"))
         && !parts.headers.contains_key("treat-as-untrusted");
@@ -215,6 +289,7 @@ async fn api_php(
         }
     };
 
+    facts.user = identity.user.as_ref().map(|u| u.name.clone());
     let mut ctx = Ctx {
         app: &app,
         session,

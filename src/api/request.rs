@@ -50,6 +50,11 @@ impl RawParams {
         self.values.get(name)
     }
 
+    /// The value of `name` without marking it used (for the request log).
+    pub fn peek(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(|v| v.value.as_str())
+    }
+
     /// Whether `name` was sent, as a value or a file, without marking it.
     pub fn contains(&self, name: &str) -> bool {
         self.values.contains_key(name) || self.files.contains_key(name)

@@ -250,6 +250,14 @@ impl Uploads {
             }
             (Ok(Job::Fetch(upload)), Ok(Some(status))) => self.run_fetch(status, upload).await,
         };
+        let failed = match self.db.upload_status(&job.file_key).await {
+            Ok(status) => status.is_some_and(|row| row.result == "Failure"),
+            Err(_) => true,
+        };
+        if failed || outcome.is_err() {
+            self.job_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         match outcome {
             Ok(()) => {
                 if let Err(err) = self.db.finish_job(job.id).await {

@@ -157,6 +157,8 @@ pub struct Uploads {
     chunk_locks: Arc<chunked::ChunkLocks>,
     /// What URL uploads may fetch.
     fetch_policy: Arc<fetch::FetchPolicy>,
+    /// Jobs that ended in failure since the start.
+    job_failures: Arc<std::sync::atomic::AtomicU64>,
     /// Wakes the job runner when a job is queued.
     jobs_ready: Arc<tokio::sync::Notify>,
 }
@@ -176,6 +178,7 @@ impl Uploads {
             locks: Arc::new((0..64).map(|_| tokio::sync::Mutex::new(())).collect()),
             chunk_locks: Arc::default(),
             jobs_ready: Arc::default(),
+            job_failures: Arc::default(),
             fetch_policy: Arc::new(fetch::FetchPolicy {
                 allowed_domains: config.copy_uploads_domains.clone(),
                 allow_private_addresses: config.copy_upload_allow_private_addresses,
@@ -200,6 +203,20 @@ impl Uploads {
             StashError::InvalidKey
         })
         .await
+    }
+
+    /// Jobs that ended in failure since the start.
+    pub fn job_failures(&self) -> u64 {
+        self.job_failures.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether files can be written where uploads land (for readiness).
+    pub async fn check_file_store(&self) -> std::io::Result<()> {
+        let spool = self.repo.spool_dir();
+        tokio::fs::create_dir_all(&spool).await?;
+        tokio::task::spawn_blocking(move || tempfile::NamedTempFile::new_in(spool).map(drop))
+            .await
+            .map_err(std::io::Error::other)?
     }
 
     /// The checks of a URL made before the rights check (allowed domains,

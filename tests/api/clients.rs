@@ -219,6 +219,26 @@ async fn clients_upload_a_large_file_in_chunks() {
         assert_eq!(result["sha1"], sha1_hex(&bytes), "{client}: {result}");
         assert_eq!(result["downloaded_sha1"], sha1_hex(&bytes), "{client}");
         assert_eq!(result["size"], bytes.len(), "{client}: {result}");
+        // The bytes really came as chunks, 4 MiB at a time.
+        let metrics = reqwest::get(app.api.replace("/api.php", "/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("body");
+        let chunked: f64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("wikiupload_upload_bytes_total{source=\"chunk\"} "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0);
+        assert!(
+            chunked >= ((seed + 1) * bytes.len()) as f64,
+            "{client}: {chunked} bytes came in chunks"
+        );
+        let direct = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("wikiupload_upload_bytes_total{source=\"file\"} "));
+        assert!(direct.is_none(), "{client} sent no whole file");
     }
 }
 

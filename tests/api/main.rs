@@ -9,6 +9,7 @@ mod clients;
 mod envelope;
 mod lists;
 mod login;
+mod ops;
 mod paraminfo;
 mod siteinfo;
 mod tokens;
