@@ -197,6 +197,7 @@ async fn answer_api(
                 body,
                 &app.uploads.repo().spool_dir(),
                 app.config.max_upload_size,
+                &app.uploads,
             )
             .await
         }

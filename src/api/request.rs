@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 
 use super::error::ApiError;
 use super::multipart_framing::normalize_framing;
+use crate::upload::Uploads;
 use crate::upload::spool::{SpoolError, SpoolWriter, SpooledFile};
 
 /// The most a urlencoded body, or the text fields of a multipart body
@@ -107,6 +108,7 @@ impl RawParams {
         body: Body,
         spool_dir: &Path,
         max_file: u64,
+        uploads: &Uploads,
     ) -> Result<(), ApiError> {
         let content_type = headers
             .get(header::CONTENT_TYPE)
@@ -122,7 +124,7 @@ impl RawParams {
             "multipart/form-data" => {
                 let boundary = multer::parse_boundary(content_type)
                     .map_err(|e| ApiError::bad_body(&format!("bad multipart Content-Type: {e}")))?;
-                self.read_multipart(body, &boundary, spool_dir, max_file)
+                self.read_multipart(body, &boundary, spool_dir, max_file, uploads)
                     .await
             }
             // PHP reads urlencoded bodies; anything else leaves $_POST empty.
@@ -143,6 +145,7 @@ impl RawParams {
         boundary: &str,
         spool_dir: &Path,
         max_file: u64,
+        uploads: &Uploads,
     ) -> Result<(), ApiError> {
         let stream = normalize_framing(body.into_data_stream(), boundary);
         let mut multipart = multer::Multipart::new(stream, boundary);
@@ -155,7 +158,11 @@ impl RawParams {
                 // A part with an empty file name is an absent file, as in PHP.
                 Some(client_name) if client_name.is_empty() => {}
                 Some(client_name) => {
-                    let mut writer = SpoolWriter::create(spool_dir, max_file)
+                    let continues = match name.as_str() {
+                        "chunk" => self.chunk_continuation(uploads),
+                        _ => None,
+                    };
+                    let mut writer = SpoolWriter::continuing(spool_dir, max_file, continues)
                         .await
                         .map_err(spool_error)?;
                     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
@@ -182,6 +189,22 @@ impl RawParams {
             }
         }
         Ok(())
+    }
+}
+
+impl RawParams {
+    /// When `filekey` and `offset` came before the `chunk` part (as most
+    /// clients send them) and the server holds that upload's hash at that
+    /// offset, the part is hashed on from it: the domain then need not hash
+    /// the chunk again. Anything else is hashed where the chunk is written.
+    fn chunk_continuation(&self, uploads: &Uploads) -> Option<(String, u64, sha1::Sha1)> {
+        let key = self
+            .values
+            .get("filekey")
+            .or_else(|| self.values.get("sessionkey"))?;
+        let offset: u64 = self.values.get("offset")?.value.trim().parse().ok()?;
+        let hasher = uploads.carried_hash(&key.value, offset)?;
+        Some((key.value.clone(), offset, hasher))
     }
 }
 

@@ -152,6 +152,16 @@ impl ChunkLocks {
         open.entry(key.to_owned()).or_default().clone()
     }
 
+    /// The hash of upload `key`'s first `offset` bytes, if held and no
+    /// request is writing to the upload right now.
+    fn peek(&self, key: &str, offset: u64) -> Option<Sha1> {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let carried = open.get(key)?.try_lock().ok()?;
+        (carried.offset == offset)
+            .then(|| carried.hasher.clone())
+            .flatten()
+    }
+
     /// Forgets an upload that is finished or gone.
     pub fn forget(&self, key: &str) {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
@@ -163,6 +173,12 @@ impl ChunkLocks {
 const CONTINUE: (&str, &str) = ("Continue", "uploading");
 
 impl Uploads {
+    /// See `ChunkLocks::peek`: lets the request layer hash a chunk on from
+    /// its upload's hash while receiving it.
+    pub fn carried_hash(&self, key: &str, offset: u64) -> Option<Sha1> {
+        self.chunk_locks.peek(key, offset)
+    }
+
     /// The chunked upload `key` of `user_id`, checked as MediaWiki checks a
     /// continued chunk's key: syntax, login, existence, owner, state.
     pub async fn chunked_upload(
@@ -412,11 +428,17 @@ impl Uploads {
             }
             Err(VerificationError::Io(io)) => return Err(io.into()),
         }
-        let hasher = carried_hasher(&mut carried, &path, received).await?;
-        let hasher = {
-            let part = chunk.path.to_path_buf();
-            blocking(move || write_chunk(&path, received, &part, hasher)).await?
+        // Hashed on while received (see `SpoolWriter::continuing`), or here.
+        let hashed = chunk.continues.as_ref() == Some(&(key.to_owned(), received));
+        let carried_so_far = match hashed {
+            true => None,
+            false => Some(carried_hasher(&mut carried, &path, received).await?),
         };
+        let written = {
+            let part = chunk.path.to_path_buf();
+            blocking(move || write_chunk(&path, received, &part, carried_so_far)).await?
+        };
+        let hasher = written.unwrap_or(chunk.hasher);
         let total = received + chunk.size;
         let advanced = self
             .db
@@ -607,23 +629,38 @@ fn hash_prefix(path: &Path, len: u64) -> std::io::Result<Sha1> {
     }
 }
 
-/// Writes the chunk at `part` into the upload's file at `offset`, hashing
-/// it on, and syncs. Whatever lay past `offset` (a chunk cut off by a stop)
-/// is dropped first.
-fn write_chunk(path: &Path, offset: u64, part: &Path, mut hasher: Sha1) -> std::io::Result<Sha1> {
+/// Writes the chunk at `part` into the upload's file at `offset` and
+/// syncs. Whatever lay past `offset` (a chunk cut off by a stop) is dropped
+/// first. With a `hasher` the bytes are hashed on while copied, and the
+/// hash is returned; without, the kernel copies them (`copy_file_range`).
+fn write_chunk(
+    path: &Path,
+    offset: u64,
+    part: &Path,
+    hasher: Option<Sha1>,
+) -> std::io::Result<Option<Sha1>> {
     let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
     file.set_len(offset)?;
     file.seek(SeekFrom::Start(offset))?;
     let mut input = std::fs::File::open(part)?;
-    let mut buffer = vec![0; COPY_BUFFER];
-    loop {
-        let n = input.read(&mut buffer)?;
-        if n == 0 {
-            break;
+    let hasher = match hasher {
+        None => {
+            std::io::copy(&mut input, &mut file)?;
+            None
         }
-        hasher.update(&buffer[..n]);
-        file.write_all(&buffer[..n])?;
-    }
+        Some(mut hasher) => {
+            let mut buffer = vec![0; COPY_BUFFER];
+            loop {
+                let n = input.read(&mut buffer)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buffer[..n]);
+                file.write_all(&buffer[..n])?;
+            }
+            Some(hasher)
+        }
+    };
     file.sync_data()?;
     Ok(hasher)
 }
@@ -678,12 +715,18 @@ mod tests {
         std::fs::write(&file, b"hellogarbage").expect("write");
         std::fs::write(&part, b" world").expect("write");
         let carried = hash_prefix(&file, 5).expect("hash");
-        let hasher = write_chunk(&file, 5, &part, carried).expect("write chunk");
+        let hasher = write_chunk(&file, 5, &part, Some(carried))
+            .expect("write chunk")
+            .expect("hashed");
         assert_eq!(std::fs::read(&file).expect("read"), b"hello world");
         assert_eq!(
             hex::encode(hasher.finalize()),
             "2aae6c35c94fcfb415dbe95f408b9ce91ee846ed"
         );
+        // Already hashed while received: copied by the kernel, not hashed.
+        std::fs::write(&file, b"hello").expect("write");
+        assert!(write_chunk(&file, 5, &part, None).expect("copy").is_none());
+        assert_eq!(std::fs::read(&file).expect("read"), b"hello world");
         assert!(same_bytes(&file, 5, &part).expect("compare"));
         assert!(!same_bytes(&file, 4, &part).expect("compare"));
     }

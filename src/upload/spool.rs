@@ -22,6 +22,7 @@ pub struct SpoolWriter {
     size: u64,
     sha1: Sha1,
     limit: u64,
+    continues: Option<(String, u64)>,
 }
 
 /// A completely received file. Deleted when dropped unless moved away.
@@ -34,6 +35,10 @@ pub struct SpooledFile {
     /// The hash state after the last byte, so that a chunked upload whose
     /// first chunk this is can hash on from here.
     pub hasher: Sha1,
+    /// Set when the hash did not start from nothing but went on from the
+    /// hash of chunked upload `key`'s first `offset` bytes: then `hasher`
+    /// (and `sha1`) cover that upload up to the end of this part.
+    pub continues: Option<(String, u64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +52,17 @@ pub enum SpoolError {
 impl SpoolWriter {
     /// Starts a new spool file in `dir`, accepting at most `limit` bytes.
     pub async fn create(dir: &Path, limit: u64) -> Result<SpoolWriter, SpoolError> {
+        SpoolWriter::continuing(dir, limit, None).await
+    }
+
+    /// The same for the next chunk of upload `key` at `offset`, whose hash
+    /// so far is `hasher`: the part's bytes are hashed on from it, so the
+    /// upload's bytes are hashed once, here.
+    pub async fn continuing(
+        dir: &Path,
+        limit: u64,
+        from: Option<(String, u64, Sha1)>,
+    ) -> Result<SpoolWriter, SpoolError> {
         tokio::fs::create_dir_all(dir).await?;
         let dir = dir.to_owned();
         let named = tokio::task::spawn_blocking(move || tempfile::NamedTempFile::new_in(dir))
@@ -60,8 +76,9 @@ impl SpoolWriter {
             ),
             path,
             size: 0,
-            sha1: Sha1::new(),
+            sha1: from.as_ref().map_or_else(Sha1::new, |(_, _, h)| h.clone()),
             limit,
+            continues: from.map(|(key, offset, _)| (key, offset)),
         })
     }
 
@@ -96,6 +113,7 @@ impl SpoolWriter {
             size: self.size,
             sha1: hex::encode(self.sha1.clone().finalize()),
             hasher: self.sha1,
+            continues: self.continues,
         })
     }
 }

@@ -697,7 +697,57 @@ async fn expired_stash_entries_and_uploads_are_removed(backend: Backend) {
     assert_eq!(late["error"]["code"], "uploadstash-file-not-found");
 }
 
+/// Most clients send `filekey` and `offset` before the chunk, and the chunk
+/// is hashed on as it arrives; some send them after it (mwn), and the chunk
+/// is hashed where it is written. Both give the file's SHA-1.
+async fn chunks_are_hashed_right_whatever_the_field_order(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let token = app.csrf_token().await;
+    let bytes = png(64, 64, 19);
+    let size = bytes.len().to_string();
+    let mut key = String::new();
+    let mut last = Value::Null;
+    for (index, part) in bytes.chunks(4096).enumerate() {
+        let offset = (index * 4096).to_string();
+        // The chunk first, every other field after it.
+        let mut form = reqwest::multipart::Form::new().part(
+            "chunk",
+            reqwest::multipart::Part::bytes(part.to_vec()).file_name("blob"),
+        );
+        let mut fields = vec![
+            ("action", "upload"),
+            ("format", "json"),
+            ("token", token.as_str()),
+            ("filename", "Order.png"),
+            ("filesize", size.as_str()),
+            ("offset", offset.as_str()),
+            ("stash", "1"),
+        ];
+        if index > 0 {
+            fields.push(("filekey", key.as_str()));
+        }
+        for (name, value) in fields {
+            form = form.text(name, value.to_owned());
+        }
+        let response = app
+            .client
+            .post(&app.api)
+            .multipart(form)
+            .send()
+            .await
+            .expect("answered");
+        last = json_body(response).await;
+        if let Some(next) = last["upload"]["filekey"].as_str() {
+            key = next.to_owned();
+        }
+    }
+    assert_eq!(last["upload"]["result"], "Success", "{last}");
+    assert_eq!(last["upload"]["imageinfo"]["sha1"], sha1_hex(&bytes));
+}
+
 on_both_backends!(
+    chunks_are_hashed_right_whatever_the_field_order,
     chunked_uploads_of_several_shapes_publish_the_same_bytes,
     chunk_mistakes_get_the_references_errors,
     chunks_of_other_users_and_oversized_uploads_are_refused,
