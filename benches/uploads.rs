@@ -569,7 +569,7 @@ fn dd_write(dir: &Path, size: u64) -> f64 {
 
 // ------------------------------------------------------------------------- PNG
 
-/// A PNG of about `size_mib` MiB, as bench/make_png.py writes it.
+/// A PNG of about `size_mib` MiB, as tests/clients/make_png.py writes it.
 fn write_big_png(path: &Path, size_mib: u64) -> io::Result<()> {
     const WIDTH: u32 = 4096;
     let row_bytes = 1 + u64::from(WIDTH) * 3;
@@ -580,7 +580,7 @@ fn write_big_png(path: &Path, size_mib: u64) -> io::Result<()> {
     out.into_inner().map_err(|e| e.into_error())?.sync_all()
 }
 
-/// Writes an 8-bit RGB PNG with the structure of bench/make_png.py: IHDR,
+/// Writes an 8-bit RGB PNG with the structure of tests/clients/make_png.py: IHDR,
 /// then one IDAT per 256 rows holding uncompressed (stored) deflate blocks,
 /// a last IDAT ending the zlib stream, and IEND, all with their CRCs.
 /// With width 4096 each IDAT is a little over 3 MiB, as in make_png.py.
@@ -604,13 +604,13 @@ fn write_png(out: &mut impl Write, width: u32, height: u32, seed: u64) -> io::Re
     let n = seed_bytes.len().min(first_row.len() - 1);
     first_row[1..1 + n].copy_from_slice(&seed_bytes[..n]);
 
-    let mut adler = Adler32::new();
+    let mut adler = adler2::Adler32::new();
     let mut raw = Vec::new();
     let mut idat = vec![0x78, 0x01]; // zlib header: deflate, 32 KiB window
     for y in 0..height {
         raw.extend_from_slice(if y == 0 { &first_row } else { &row });
         if y % 256 == 255 || y == height - 1 {
-            adler.update(&raw);
+            adler.write_slice(&raw);
             // Stored blocks hold at most 65535 bytes: BFINAL=0 BTYPE=00,
             // LEN, NLEN, then the bytes.
             for block in raw.chunks(65535) {
@@ -627,7 +627,7 @@ fn write_png(out: &mut impl Write, width: u32, height: u32, seed: u64) -> io::Re
     }
     // An empty final block ends the deflate stream; zlib's Adler-32 follows.
     idat.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
-    idat.extend_from_slice(&adler.finish().to_be_bytes());
+    idat.extend_from_slice(&adler.checksum().to_be_bytes());
     write_chunk(out, b"IDAT", &idat)?;
     write_chunk(out, b"IEND", &[])
 }
@@ -640,60 +640,12 @@ fn write_chunk(out: &mut impl Write, kind: &[u8; 4], data: &[u8]) -> io::Result<
     out.write_all(&crc32(&[kind, data]).to_be_bytes())
 }
 
-/// CRC-32 (PNG's, zlib's) of the concatenated parts, by the usual table.
 fn crc32(parts: &[&[u8]]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut table = [0u32; 256];
-        let mut n = 0;
-        while n < 256 {
-            let mut c = n as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 == 1 {
-                    0xedb8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-                k += 1;
-            }
-            table[n] = c;
-            n += 1;
-        }
-        table
-    };
-    let mut crc = !0u32;
-    for &byte in parts.iter().flat_map(|p| p.iter()) {
-        crc = TABLE[((crc ^ u32::from(byte)) & 0xff) as usize] ^ (crc >> 8);
+    let mut hasher = crc32fast::Hasher::new();
+    for part in parts {
+        hasher.update(part);
     }
-    !crc
-}
-
-/// zlib's Adler-32 checksum of the uncompressed bytes.
-struct Adler32 {
-    a: u32,
-    b: u32,
-}
-
-impl Adler32 {
-    fn new() -> Adler32 {
-        Adler32 { a: 1, b: 0 }
-    }
-
-    fn update(&mut self, data: &[u8]) {
-        // 5552 bytes is the most that cannot overflow u32 before the modulo.
-        for block in data.chunks(5552) {
-            for &byte in block {
-                self.a += u32::from(byte);
-                self.b += self.a;
-            }
-            self.a %= 65521;
-            self.b %= 65521;
-        }
-    }
-
-    fn finish(&self) -> u32 {
-        (self.b << 16) | self.a
-    }
+    hasher.finalize()
 }
 
 // ---------------------------------------------------------------------- output

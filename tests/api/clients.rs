@@ -193,7 +193,7 @@ async fn clients_upload_a_large_file_in_chunks() {
     {
         let path = dir.path().join(format!("large-{seed}.png"));
         let made = Command::new(clients_dir().join("venv/bin/python"))
-            .arg(repo().join("bench/make_png.py"))
+            .arg(repo().join("tests/clients/make_png.py"))
             .args([path.to_str().expect("utf-8"), "50", &seed.to_string()])
             .status()
             .expect("make_png runs");
