@@ -24,6 +24,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Map, Value};
+use tracing::Instrument;
 
 pub use error::ApiError;
 pub use message::Message;
@@ -112,7 +113,12 @@ async fn api_php(
         .and_then(|v| v.to_str().ok()?.parse().ok())
         .unwrap_or(0);
     let mut facts = RequestFacts::default();
-    let response = answer_api(&app, peer, request, &mut facts).await;
+    // Everything logged while the request runs carries its method and path.
+    let span = tracing::info_span!("request", method = %method, path = request.uri().path());
+    let response = answer_api(&app, peer, request, &mut facts)
+        .instrument(span.clone())
+        .await;
+    let _entered = span.enter();
     let result = response
         .headers()
         .get("mediawiki-api-error")

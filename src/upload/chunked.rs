@@ -57,8 +57,8 @@ pub enum ChunkFailure {
 pub enum ChunkTarget {
     /// `offset=0`: a new chunked upload.
     New,
-    /// A chunked upload in progress, as loaded by `Uploads::chunked_upload`.
-    Continue(UploadStatusRow),
+    /// An upload's key, as checked by `Uploads::chunked_upload`.
+    Continue(String),
 }
 
 /// One chunk, as the API layer hands it over.
@@ -185,7 +185,7 @@ impl Uploads {
         &self,
         key: &str,
         user_id: Option<i64>,
-    ) -> Result<UploadStatusRow, UploadError> {
+    ) -> Result<String, UploadError> {
         if !stash::is_valid_key(key) {
             return Err(StashError::InvalidKey.into());
         }
@@ -204,20 +204,17 @@ impl Uploads {
             }
             Some(_) => {}
         }
-        match status {
-            // A stash entry that is not a chunked upload (e.g. an assembled one).
-            None => Err(chunk_failure(ChunkFailure::NoSession, None)),
-            Some(row) if row.result == CONTINUE.0 => Ok(row),
-            Some(row) => {
-                // Assembled: its file now has another key, this one is gone.
-                let assembled = StatusDetails::parse(&row.details).filekey.is_some();
-                if assembled {
-                    Err(StashError::NotFound(key.to_owned()).into())
-                } else {
-                    Err(chunk_failure(ChunkFailure::AlreadyCompleted, None))
-                }
-            }
+        // Assembled in the background: its file now has another key, and
+        // this one is gone, as MediaWiki's stash entry would be.
+        if let Some(row) = &status
+            && row.result == "Success"
+            && StatusDetails::parse(&row.details).filekey.is_some()
+        {
+            return Err(StashError::NotFound(key.to_owned()).into());
         }
+        // Whether it still takes chunks is checked with the chunk, after
+        // the size checks, as MediaWiki orders them.
+        Ok(key.to_owned())
     }
 
     /// Takes one chunk: MediaWiki's checks in its order, then the chunk is
@@ -231,7 +228,7 @@ impl Uploads {
             .map_err(|_| UploadError::ChunkName)?;
         let session_key = match &request.target {
             ChunkTarget::New => None,
-            ChunkTarget::Continue(row) => Some(row.file_key.clone()),
+            ChunkTarget::Continue(key) => Some(key.clone()),
         };
         if !request.stash
             && !self
@@ -246,7 +243,12 @@ impl Uploads {
         // MediaWiki warns on the first chunk's bytes while chunks arrive.
         let first_sha1 = match &request.target {
             ChunkTarget::New => request.chunk.sha1.clone(),
-            ChunkTarget::Continue(row) => row.first_sha1.clone().unwrap_or_default(),
+            ChunkTarget::Continue(key) => self
+                .db
+                .upload_status(key)
+                .await?
+                .and_then(|row| row.first_sha1)
+                .unwrap_or_default(),
         };
         let warnings = warnings::check(&self.db, &named.name, named.changed, &first_sha1).await?;
         let stopped_by_warnings = !warnings.is_empty() && !request.ignore_warnings;
@@ -268,17 +270,12 @@ impl Uploads {
                     .await?;
                 (key, size)
             }
-            ChunkTarget::Continue(row) if stopped_by_warnings => {
-                return Ok(ChunkOutcome::Warning {
-                    warnings,
-                    key: row.file_key,
-                });
+            ChunkTarget::Continue(key) if stopped_by_warnings => {
+                return Ok(ChunkOutcome::Warning { warnings, key });
             }
-            ChunkTarget::Continue(row) => {
-                let received = self
-                    .add_chunk(&row.file_key, request.offset, request.chunk)
-                    .await?;
-                (row.file_key, received)
+            ChunkTarget::Continue(key) => {
+                let received = self.add_chunk(&key, request.offset, request.chunk).await?;
+                (key, received)
             }
         };
         if stopped_by_warnings {

@@ -223,9 +223,10 @@ async fn chunk_mistakes_get_the_references_errors(backend: Backend) {
             json!(format!("Key \"{key}\" not found in stash."))
         )
     );
-    let mut to_new = base("7072");
-    to_new.push(("filekey", new_key.as_str()));
-    let to_new = app.upload_chunk(&to_new, &[0; 100]).await;
+    // As in the transcript: 100 more bytes, declared.
+    let larger = (bytes.len() + 100).to_string();
+    let end = bytes.len().to_string();
+    let to_new = chunk(&app, name, &larger, &end, Some(&new_key), &[0; 100]).await;
     assert_eq!(
         error(&to_new),
         (
@@ -295,6 +296,34 @@ async fn chunk_mistakes_get_the_references_errors(backend: Backend) {
     let failed = answers.last().expect("answers");
     assert_eq!(
         error(failed),
+        (
+            json!("stashfailed"),
+            json!("This file did not pass file verification.")
+        )
+    );
+    // The failed upload takes no more chunks, and its status says why.
+    let text_key = answers[0]["upload"]["filekey"].as_str().expect("key");
+    let more = chunk(
+        &app,
+        "Text as png.png",
+        "6601",
+        "6600",
+        Some(text_key),
+        b"x",
+    )
+    .await;
+    assert_eq!(
+        error(&more),
+        (
+            json!("stashfailed"),
+            json!("Chunked upload is already completed, check status for details.")
+        )
+    );
+    let status = app
+        .upload(&[("checkstatus", "1"), ("filekey", text_key)], None)
+        .await;
+    assert_eq!(
+        error(&status),
         (
             json!("stashfailed"),
             json!("This file did not pass file verification.")
