@@ -226,47 +226,36 @@ impl Drop for Served {
     }
 }
 
-/// A client logged in as Admin against a server process.
-async fn admin_client(api: &str) -> (reqwest::Client, String) {
-    let client = new_client();
-    let tokens: serde_json::Value = client
-        .get(format!(
-            "{api}?action=query&meta=tokens&type=login&format=json"
-        ))
+/// The JSON answer to `request`.
+async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request
         .send()
         .await
         .expect("answered")
         .json()
         .await
-        .expect("json");
+        .expect("json")
+}
+
+/// A client logged in as Admin against a server process, and its CSRF token.
+async fn admin_client(api: &str) -> (reqwest::Client, String) {
+    let client = new_client();
+    let tokens_url = format!("{api}?action=query&meta=tokens&format=json");
+    let tokens = json(client.get(format!("{tokens_url}&type=login"))).await;
     let login_token = tokens["query"]["tokens"]["logintoken"]
         .as_str()
         .expect("token")
         .to_owned();
-    let login: serde_json::Value = client
-        .post(api)
-        .form(&[
-            ("action", "login"),
-            ("lgname", "Admin"),
-            ("lgpassword", ADMIN_PASSWORD),
-            ("lgtoken", login_token.as_str()),
-            ("format", "json"),
-        ])
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
+    let login = json(client.post(api).form(&[
+        ("action", "login"),
+        ("lgname", "Admin"),
+        ("lgpassword", ADMIN_PASSWORD),
+        ("lgtoken", login_token.as_str()),
+        ("format", "json"),
+    ]))
+    .await;
     assert_eq!(login["login"]["result"], "Success", "{login}");
-    let tokens: serde_json::Value = client
-        .get(format!("{api}?action=query&meta=tokens&format=json"))
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
+    let tokens = json(client.get(tokens_url)).await;
     let csrf = tokens["query"]["tokens"]["csrftoken"]
         .as_str()
         .expect("token")
@@ -299,15 +288,12 @@ async fn the_request_log_names_each_request_and_no_secret() {
     );
     server.wait_ready().await;
     let (client, csrf) = admin_client(&server.api).await;
-    let answer: serde_json::Value = client
-        .post(&server.api)
-        .multipart(upload_form(&csrf, "Logged.png", png(20, 20, 5)))
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
+    let answer = json(client.post(&server.api).multipart(upload_form(
+        &csrf,
+        "Logged.png",
+        png(20, 20, 5),
+    )))
+    .await;
     assert_eq!(answer["upload"]["result"], "Success", "{answer}");
     server.terminate();
     assert_eq!(server.wait(Duration::from_secs(10)), Some(0));
