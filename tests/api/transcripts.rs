@@ -537,6 +537,10 @@ async fn chunked_answers_have_the_references_shape(backend: Backend) {
     for fv in [1u64, 2] {
         let fv_text = fv.to_string();
         let context = |what: &str| format!("{what} fv{fv}");
+        let check = |ours: &Value, transcript: &str, step: &str| {
+            let reference = reference_answer(transcript, fv, step);
+            compare_shape(ours, &reference, "", &skip, &context(step));
+        };
         // 68 bytes of PNG structure + 68 rows of 1 + 3 × 34 bytes.
         let bytes = png(34, 68, 200 + fv as u32);
         assert_eq!(bytes.len(), 7072);
@@ -599,9 +603,11 @@ async fn chunked_answers_have_the_references_shape(backend: Backend) {
                 ("formatversion", fv_text.as_str()),
             ])
             .await;
-        let step = "stashimageinfo of the assembled file";
-        let reference = reference_answer("31-chunked-upload", fv, step);
-        compare_shape(&info, &reference, "", &skip, &context(step));
+        check(
+            &info,
+            "31-chunked-upload",
+            "stashimageinfo of the assembled file",
+        );
         let committed = app
             .upload(
                 &[
@@ -614,9 +620,11 @@ async fn chunked_answers_have_the_references_shape(backend: Backend) {
                 None,
             )
             .await;
-        let step = "commit: filename + filekey (+comment/text)";
-        let reference = reference_answer("31-chunked-upload", fv, step);
-        compare_shape(&committed, &reference, "", &skip, &context(step));
+        check(
+            &committed,
+            "31-chunked-upload",
+            "commit: filename + filekey (+comment/text)",
+        );
 
         // Async: 68 + 12 rows of 1 + 3 × 344 bytes, in 4096, 4096, 4272.
         let bytes = png(344, 12, 210 + fv as u32);
@@ -647,9 +655,11 @@ async fn chunked_answers_have_the_references_shape(backend: Backend) {
                 .expect("filekey")
                 .to_owned();
         }
-        let step = "async chunks: chunk 3/3 (4272 bytes at offset 8192)";
-        let reference = reference_answer("33-chunked-async", fv, step);
-        compare_shape(&last, &reference, "", &skip, &context(step));
+        check(
+            &last,
+            "33-chunked-async",
+            "async chunks: chunk 3/3 (4272 bytes at offset 8192)",
+        );
         let checkstatus = |key: String| {
             let fv_text = fv_text.clone();
             let app = &app;
@@ -674,9 +684,11 @@ async fn chunked_answers_have_the_references_shape(backend: Backend) {
             }
         };
         let assembled = checkstatus(key.clone()).await;
-        let step = "checkstatus while assembling (poll 2)";
-        let reference = reference_answer("33-chunked-async", fv, step);
-        compare_shape(&assembled, &reference, "", &skip, &context(step));
+        check(
+            &assembled,
+            "33-chunked-async",
+            "checkstatus while assembling (poll 2)",
+        );
         let new_key = assembled["upload"]["filekey"]
             .as_str()
             .expect("new key")
@@ -693,13 +705,17 @@ async fn chunked_answers_have_the_references_shape(backend: Backend) {
                 None,
             )
             .await;
-        let step = "publish from stash with async=1";
-        let reference = reference_answer("33-chunked-async", fv, step);
-        compare_shape(&queued, &reference, "", &skip, &context(step));
+        check(
+            &queued,
+            "33-chunked-async",
+            "publish from stash with async=1",
+        );
         let published = checkstatus(new_key).await;
-        let step = "checkstatus after publishing";
-        let reference = reference_answer("33-chunked-async", fv, step);
-        compare_shape(&published, &reference, "", &skip, &context(step));
+        check(
+            &published,
+            "33-chunked-async",
+            "checkstatus after publishing",
+        );
     }
 }
 
