@@ -348,8 +348,14 @@ impl From<UploadError> for ApiError {
                 .with_data("stasherrors", serde_json::json!([stash_bad_path()]))
             }
             UploadError::Fetch(fetch) => {
-                if let FetchError::TmpWrite(io) = &fetch {
-                    tracing::error!(error = %io, "writing a downloaded file failed");
+                match &fetch {
+                    FetchError::TmpWrite(io) => {
+                        tracing::error!(error = %io, "writing a downloaded file failed");
+                    }
+                    FetchError::UrlNotAllowed { reason } => {
+                        tracing::warn!(%reason, "a URL upload was refused");
+                    }
+                    _ => {}
                 }
                 let params = fetch.params().into_iter().map(Value::from).collect();
                 let mut error = ApiError::new(

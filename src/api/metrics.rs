@@ -35,6 +35,8 @@ pub struct Metrics {
     stash_entries: Gauge,
     job_queue_depth: Gauge,
     job_failures: Counter,
+    /// Serializes the job-failure counter's catching up between scrapes.
+    catching_up: std::sync::Mutex<()>,
 }
 
 impl Default for Metrics {
@@ -92,6 +94,7 @@ impl Metrics {
             stash_entries,
             job_queue_depth,
             job_failures,
+            catching_up: std::sync::Mutex::default(),
         }
     }
 
@@ -117,9 +120,12 @@ impl Metrics {
         self.stash_entries.set(db.active_stash_entries().await?);
         self.job_queue_depth.set(db.job_queue_depth().await?);
         // The domain counts failures itself; the counter catches up.
-        let failures = uploads.job_failures();
-        self.job_failures
-            .inc_by(failures.saturating_sub(self.job_failures.get()));
+        {
+            let _one_at_a_time = self.catching_up.lock().unwrap_or_else(|e| e.into_inner());
+            let failures = uploads.job_failures();
+            self.job_failures
+                .inc_by(failures.saturating_sub(self.job_failures.get()));
+        }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
             .map_err(|e| StorageError::Unavailable(format!("cannot encode metrics: {e}")))?;

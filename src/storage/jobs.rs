@@ -85,6 +85,15 @@ impl Database {
         Ok(done.rows_affected())
     }
 
+    /// Whether a job for `file_key` is waiting or running.
+    pub async fn has_job(&self, file_key: &str) -> Result<bool, StorageError> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE file_key = $1")
+            .bind(file_key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count > 0)
+    }
+
     /// Jobs waiting or running.
     pub async fn job_queue_depth(&self) -> Result<i64, StorageError> {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs")

@@ -116,9 +116,10 @@ pub struct StatusDetails {
     pub loaded: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_length: Option<u64>,
-    /// Failure: the error's code and English text.
+    /// Failure: the error's English text (`checkstatus` answers it as
+    /// `stashfailed`, as MediaWiki does for every failed status).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<(String, String)>,
+    pub error: Option<String>,
 }
 
 impl StatusDetails {
@@ -136,30 +137,58 @@ impl StatusDetails {
 /// rebuilt by hashing the bytes received so far, once.
 #[derive(Debug, Default)]
 pub struct ChunkLocks {
-    open: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Carried>>>>,
+    open: Mutex<HashMap<String, Arc<UploadLock>>>,
+}
+
+/// One upload's lock, and a copy of its hash that can be read without it.
+#[derive(Debug, Default)]
+pub(super) struct UploadLock {
+    pub(super) carried: tokio::sync::Mutex<Carried>,
+    /// The last `(offset, hash)` carried, for `ChunkLocks::peek`: reading
+    /// it never makes a request for the upload wait or fail.
+    snapshot: Mutex<Option<(u64, Sha1)>>,
 }
 
 /// The hash of an upload's first `offset` bytes.
 #[derive(Debug, Default)]
-struct Carried {
+pub(super) struct Carried {
     offset: u64,
     hasher: Option<Sha1>,
 }
 
+impl UploadLock {
+    /// Records the hash of the first `offset` bytes.
+    fn carry(&self, carried: &mut Carried, offset: u64, hasher: Sha1) {
+        let mut snapshot = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+        *snapshot = Some((offset, hasher.clone()));
+        *carried = Carried {
+            offset,
+            hasher: Some(hasher),
+        };
+    }
+}
+
 impl ChunkLocks {
-    fn entry(&self, key: &str) -> Arc<tokio::sync::Mutex<Carried>> {
+    /// The lock of upload (or stash entry) `key`, which also serializes
+    /// the queueing of its jobs.
+    pub(super) fn entry(&self, key: &str) -> Arc<UploadLock> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         open.entry(key.to_owned()).or_default().clone()
     }
 
-    /// The hash of upload `key`'s first `offset` bytes, if held and no
-    /// request is writing to the upload right now.
+    /// The hash of upload `key`'s first `offset` bytes, if held.
     fn peek(&self, key: &str, offset: u64) -> Option<Sha1> {
-        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        let carried = open.get(key)?.try_lock().ok()?;
-        (carried.offset == offset)
-            .then(|| carried.hasher.clone())
-            .flatten()
+        let upload = self
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)?
+            .clone();
+        let snapshot = upload.snapshot.lock().unwrap_or_else(|e| e.into_inner());
+        match &*snapshot {
+            Some((at, hasher)) if *at == offset => Some(hasher.clone()),
+            _ => None,
+        }
     }
 
     /// Forgets an upload that is finished or gone.
@@ -361,24 +390,36 @@ impl Uploads {
         }
         // The renamed part must not be deleted with the spool's handle.
         let _ = chunk.path.keep();
-        let lock = self.chunk_locks.entry(&key);
-        *lock.lock().await = Carried {
-            offset: chunk.size,
-            hasher: Some(chunk.hasher),
-        };
+        let upload = self.chunk_locks.entry(&key);
+        let mut carried = upload.carried.lock().await;
+        upload.carry(&mut carried, chunk.size, chunk.hasher);
         Ok(key)
     }
 
     /// A later chunk: written at `offset` into the upload's file. Returns
-    /// the bytes received after it.
+    /// the bytes received after it. The work runs as a task of its own, so
+    /// that a request dropped halfway (the client went away, the server is
+    /// stopping) cannot release the upload's lock while its write goes on.
     async fn add_chunk(
         &self,
         key: &str,
         offset: u64,
         chunk: SpooledFile,
     ) -> Result<u64, UploadError> {
-        let lock = self.chunk_locks.entry(key);
-        let Ok(mut carried) = lock.clone().try_lock_owned() else {
+        let (uploads, key) = (self.clone(), key.to_owned());
+        tokio::spawn(async move { uploads.add_chunk_locked(&key, offset, chunk).await })
+            .await
+            .map_err(|e| UploadError::Io(std::io::Error::other(e)))?
+    }
+
+    async fn add_chunk_locked(
+        &self,
+        key: &str,
+        offset: u64,
+        chunk: SpooledFile,
+    ) -> Result<u64, UploadError> {
+        let upload = self.chunk_locks.entry(key);
+        let Ok(mut carried) = upload.carried.try_lock() else {
             let received = self.db.upload_status(key).await?.map(|row| row.received);
             return Err(chunk_failure(ChunkFailure::Busy, received));
         };
@@ -429,7 +470,7 @@ impl Uploads {
         let hashed = chunk.continues.as_ref() == Some(&(key.to_owned(), received));
         let carried_so_far = match hashed {
             true => None,
-            false => Some(carried_hasher(&mut carried, &path, received).await?),
+            false => Some(carried_hasher(&upload, &mut carried, &path, received).await?),
         };
         let written = {
             let part = chunk.path.to_path_buf();
@@ -451,10 +492,7 @@ impl Uploads {
             carried.hasher = None;
             return Err(chunk_failure(ChunkFailure::Busy, None));
         }
-        *carried = Carried {
-            offset: total,
-            hasher: Some(hasher),
-        };
+        upload.carry(&mut carried, total, hasher);
         Ok(total)
     }
 
@@ -468,14 +506,18 @@ impl Uploads {
         filename: &str,
         keep_status: bool,
     ) -> Result<(Warnings, StashRow), UploadError> {
-        let lock = self.chunk_locks.entry(key);
-        let mut carried = lock.lock().await;
+        let upload = self.chunk_locks.entry(key);
+        let mut carried = upload.carried.lock().await;
         let Some(row) = self.db.upload_status(key).await? else {
             return Err(chunk_failure(ChunkFailure::NoSession, None));
         };
+        // Assembled once already (a retried last chunk, a second job).
+        if row.result != CONTINUE.0 && row.result != "Poll" {
+            return Err(chunk_failure(ChunkFailure::AlreadyCompleted, None));
+        }
         let size = u64::try_from(row.received).unwrap_or_default();
         let path = self.repo.stash_path(key);
-        let hasher = carried_hasher(&mut carried, &path, size).await?;
+        let hasher = carried_hasher(&upload, &mut carried, &path, size).await?;
         let sha1 = hex::encode(hasher.finalize());
         let refused = |text: &'static str| self.refuse_assembly(&row, text);
         let inspected = match self.inspect(&path, size, filename).await {
@@ -511,8 +553,18 @@ impl Uploads {
             ),
             crate::auth::now(),
         );
+        // Only the acknowledged bytes (a write a stop cut off may have left
+        // more), on disk before a stash row can point at them.
+        let trimmed = path.clone();
+        blocking(move || {
+            let file = std::fs::OpenOptions::new().write(true).open(&trimmed)?;
+            file.set_len(size)?;
+            file.sync_all()
+        })
+        .await?;
         let assembled_path = self.repo.stash_path(&entry.file_key);
         tokio::fs::hard_link(&path, &assembled_path).await?;
+        sync_dir(&self.repo.stash_dir()).await?;
         let status = keep_status.then(|| UploadStatusRow {
             result: "Success".into(),
             stage: "assembling".into(),
@@ -538,10 +590,7 @@ impl Uploads {
 
     /// Records that assembly refused the file; the error to answer.
     async fn refuse_assembly(&self, row: &UploadStatusRow, text: &'static str) -> UploadError {
-        match self
-            .record_failure(row, "assembling", "stashfailed", text)
-            .await
-        {
+        match self.record_failure(row, "assembling", text).await {
             Ok(()) => chunk_failure(ChunkFailure::Assembly(text.into()), None),
             Err(err) => err,
         }
@@ -552,14 +601,13 @@ impl Uploads {
         &self,
         row: &UploadStatusRow,
         stage: &str,
-        code: &str,
         text: &str,
     ) -> Result<(), UploadError> {
         let failed = UploadStatusRow {
             result: "Failure".into(),
             stage: stage.into(),
             details: StatusDetails {
-                error: Some((code.into(), text.into())),
+                error: Some(text.into()),
                 ..StatusDetails::default()
             }
             .to_json(),
@@ -593,6 +641,7 @@ fn assembly_name_failure(error: &title::NameError) -> &'static str {
 /// The hasher of the first `offset` bytes at `path`: carried from the last
 /// chunk, or (after a restart) computed once from the file.
 async fn carried_hasher(
+    upload: &UploadLock,
     carried: &mut Carried,
     path: &Path,
     offset: u64,
@@ -604,10 +653,7 @@ async fn carried_hasher(
     }
     let path = path.to_owned();
     let hasher = blocking(move || hash_prefix(&path, offset)).await?;
-    *carried = Carried {
-        offset,
-        hasher: Some(hasher.clone()),
-    };
+    upload.carry(carried, offset, hasher.clone());
     Ok(hasher)
 }
 
@@ -690,6 +736,12 @@ fn read_full(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usi
     Ok(filled)
 }
 
+/// Makes a rename or link into `dir` durable.
+async fn sync_dir(dir: &Path) -> Result<(), UploadError> {
+    let dir = dir.to_owned();
+    blocking(move || std::fs::File::open(&dir)?.sync_all()).await
+}
+
 /// Runs file work off the reactor.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
@@ -732,7 +784,7 @@ mod tests {
     fn status_details_round_trip_and_tolerate_garbage() {
         let details = StatusDetails {
             filekey: Some("k.1.png".into()),
-            error: Some(("stashfailed".into(), "x".into())),
+            error: Some("x".into()),
             ..StatusDetails::default()
         };
         assert_eq!(StatusDetails::parse(&details.to_json()), details);

@@ -1,7 +1,8 @@
 //! Stash expiry: stash entries, chunked uploads and upload statuses older
 //! than `upload_stash_max_age` are removed, rows and files together, and so
 //! are files in the stash that no row describes (left by a stop between a
-//! file's move and its row's commit).
+//! file's move and its row's commit). What a queued or running job still
+//! needs is kept until the job is done.
 
 use std::time::Duration;
 
@@ -13,6 +14,9 @@ impl Uploads {
         let before = now.saturating_sub(self.stash_max_age);
         let mut removed = 0;
         for key in self.db.stale_stash_keys(before).await? {
+            if self.db.has_job(&key).await? {
+                continue;
+            }
             self.db.delete_stash(&key).await?;
             remove_quietly(&self.repo.stash_path(&key)).await;
             removed += 1;
@@ -20,6 +24,9 @@ impl Uploads {
         // A chunked upload is touched by every chunk, so only abandoned ones
         // (and old results) are stale.
         for status in self.db.stale_upload_statuses(before).await? {
+            if self.db.has_job(&status.file_key).await? {
+                continue;
+            }
             self.db.delete_upload_status(&status.file_key).await?;
             self.chunk_locks.forget(&status.file_key);
             if self.db.stash_entry(&status.file_key).await?.is_none() {
@@ -39,16 +46,21 @@ impl Uploads {
         };
         let mut removed = 0;
         while let Some(entry) = entries.next_entry().await? {
-            let modified = entry
-                .metadata()
-                .await?
-                .modified()?
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX));
-            if modified >= before {
+            let key = entry.file_name().to_string_lossy().into_owned();
+            // A key says when it was made; a file's time may be older (a
+            // hard link made at assembly keeps the time of the last chunk).
+            let made = match super::stash::key_time(&key) {
+                Some(made) => made,
+                None => entry
+                    .metadata()
+                    .await?
+                    .modified()?
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX)),
+            };
+            if made >= before {
                 continue;
             }
-            let key = entry.file_name().to_string_lossy().into_owned();
             if self.db.stash_entry(&key).await?.is_none()
                 && self.db.upload_status(&key).await?.is_none()
             {

@@ -228,12 +228,6 @@ pub fn classify_address(ip: IpAddr) -> AddressClass {
     }
 }
 
-/// True if `ip` is anything but [`AddressClass::Public`]: the strict rule,
-/// applied when private addresses are not allowed.
-pub fn is_refused_address(ip: IpAddr) -> bool {
-    classify_address(ip) != AddressClass::Public
-}
-
 fn classify_v4(ip: Ipv4Addr) -> AddressClass {
     let [a, b, c, _] = ip.octets();
     let shared = a == 100 && (b & 0xc0) == 64; // 100.64.0.0/10, carrier-grade NAT
@@ -909,7 +903,7 @@ mod tests {
         for (text, expected) in table {
             let ip: IpAddr = text.parse().expect("address");
             assert_eq!(classify_address(ip), *expected, "{text}");
-            assert_eq!(is_refused_address(ip), *expected != Public, "{text}");
+            assert_eq!(strict_policy().refuses(ip), *expected != Public, "{text}");
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::chunked::StatusDetails;
+use super::chunked::{ChunkFailure, StatusDetails};
 use super::fetch::FetchProgress;
 use super::title::{self, FileName};
 use super::warnings;
@@ -51,12 +51,15 @@ pub struct UrlUpload {
     pub stash: bool,
 }
 
-/// The status key of an async URL upload: MediaWiki (1.42+) keys it by the
-/// name and the URL, and `checkstatus` takes both.
-pub fn url_status_key(filename: &str, url: &str) -> String {
+/// The status key of `user_id`'s async URL upload: MediaWiki (1.42+) keys
+/// it by the user, the name and the URL, and `checkstatus` takes the last two.
+pub fn url_status_key(user_id: i64, filename: &str, url: &str) -> String {
     use sha1::Digest;
-    hex::encode(sha1::Sha1::digest(format!("{filename}|||{url}")))
+    hex::encode(sha1::Sha1::digest(format!("{user_id}|{filename}|||{url}")))
 }
+
+/// How many jobs run at once: a slow download does not hold up assemblies.
+const WORKERS: usize = 4;
 
 /// A job that failed this often (each time cut off by a stop) is given up.
 const MAX_ATTEMPTS: i64 = 3;
@@ -74,11 +77,21 @@ impl Uploads {
         filename: &str,
     ) -> Result<(), UploadError> {
         let now = crate::auth::now();
+        // Under the upload's lock, and only once: a retried last chunk finds
+        // the assembly queued already.
+        let upload = self.chunk_locks.entry(key);
+        let _locked = upload.carried.lock().await;
         let Some(row) = self.db.upload_status(key).await? else {
             return Err(UploadError::Stash(super::stash::StashError::NotFound(
                 key.to_owned(),
             )));
         };
+        if row.result != "Continue" {
+            return Err(UploadError::ChunkFailed {
+                reason: ChunkFailure::AlreadyCompleted,
+                offset: None,
+            });
+        }
         let status = UploadStatusRow {
             user_id,
             result: "Poll".into(),
@@ -103,6 +116,9 @@ impl Uploads {
                 "only stashed files are published asynchronously",
             )));
         };
+        // The check and the queueing are one step for this key.
+        let upload = self.chunk_locks.entry(&entry.file_key);
+        let _locked = upload.carried.lock().await;
         if let Some(status) = self.db.upload_status(&entry.file_key).await?
             && status.result == "Poll"
         {
@@ -172,7 +188,9 @@ impl Uploads {
                 error,
                 stash_key: None,
             })?;
-        let key = url_status_key(&upload.filename, &upload.url);
+        let key = url_status_key(upload.user_id, &upload.filename, &upload.url);
+        let lock = self.chunk_locks.entry(&key);
+        let _locked = lock.carried.lock().await;
         if let Some(status) = self.db.upload_status(&key).await?
             && status.result == "Poll"
         {
@@ -206,14 +224,19 @@ impl Uploads {
         Ok(())
     }
 
-    /// Runs queued jobs until the task is dropped. Jobs a stop cut off are
-    /// queued again first.
+    /// Runs queued jobs, several at a time, until the task is dropped.
+    /// Jobs a stop cut off are queued again first.
     pub async fn run_jobs(self) {
         match self.db.requeue_running_jobs().await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(jobs = n, "resuming jobs interrupted by a stop"),
             Err(err) => tracing::error!(error = %err, "cannot requeue interrupted jobs"),
         }
+        let workers = (0..WORKERS).map(|_| self.clone().work());
+        futures_util::future::join_all(workers).await;
+    }
+
+    async fn work(self) {
         loop {
             match self.db.claim_job(crate::auth::now()).await {
                 Ok(Some(job)) => self.run_job(job).await,
@@ -233,13 +256,14 @@ impl Uploads {
         let outcome = match (&parsed, self.db.upload_status(&job.file_key).await) {
             (_, Err(err)) => Err(err.into()),
             (_, Ok(None)) => Ok(()), // Swept away meanwhile: nothing to do.
+            // Done already (a job queued twice, or finished before a stop).
+            (_, Ok(Some(status))) if status.result != "Poll" => Ok(()),
             (Err(err), Ok(Some(status))) => {
                 tracing::error!(id = job.id, error = %err, "unreadable job");
-                self.record_failure(&status, "queued", "stashfailed", INTERNAL_STORE)
-                    .await
+                self.record_failure(&status, "queued", INTERNAL_STORE).await
             }
             (Ok(_), Ok(Some(status))) if job.attempts > MAX_ATTEMPTS => {
-                self.record_failure(&status, &status.stage, "stashfailed", INTERNAL_STORE)
+                self.record_failure(&status, &status.stage, INTERNAL_STORE)
                     .await
             }
             (Ok(Job::Assemble { filename }), Ok(Some(status))) => {
@@ -281,7 +305,7 @@ impl Uploads {
             Err(UploadError::ChunkFailed { .. }) => Ok(()),
             Err(err) => {
                 tracing::error!(key = %status.file_key, error = %err, "assembly failed");
-                self.record_failure(&assembling, "assembling", "stashfailed", INTERNAL_STORE)
+                self.record_failure(&assembling, "assembling", INTERNAL_STORE)
                     .await
             }
         }
@@ -330,16 +354,16 @@ impl Uploads {
                     .await
             }
             Ok(_) => {
-                self.record_failure(&publishing, "publish", "publishfailed", INTERNAL_PUBLISH)
+                self.record_failure(&publishing, "publish", INTERNAL_PUBLISH)
                     .await
             }
             Err(err @ (UploadError::Storage(_) | UploadError::Io(_))) => {
                 tracing::error!(key = %status.file_key, error = %err, "publish failed");
-                self.record_failure(&publishing, "publish", "publishfailed", INTERNAL_PUBLISH)
+                self.record_failure(&publishing, "publish", INTERNAL_PUBLISH)
                     .await
             }
             Err(refused) => {
-                self.record_failure(&publishing, "publish", "stashfailed", &refused.to_string())
+                self.record_failure(&publishing, "publish", &refused.to_string())
                     .await
             }
         }
@@ -364,9 +388,7 @@ impl Uploads {
             Ok(file) => file,
             Err(UploadError::Fetch(error)) => {
                 let text = error.to_string();
-                return self
-                    .record_failure(&fetching, "fetching", error.code(), &text)
-                    .await;
+                return self.record_failure(&fetching, "fetching", &text).await;
             }
             Err(other) => return Err(other),
         };
@@ -395,10 +417,15 @@ impl Uploads {
                 stash_key,
             }) => ("Warning", (warnings, stash_key)),
             Ok(UploadOutcome::Queued { .. }) => return Ok(()),
-            Err(err @ (UploadError::Storage(_) | UploadError::Io(_))) => return Err(err),
+            Err(err @ (UploadError::Storage(_) | UploadError::Io(_))) => {
+                tracing::error!(key = %status.file_key, error = %err, "URL upload failed");
+                return self
+                    .record_failure(&fetching, "publish", INTERNAL_STORE)
+                    .await;
+            }
             Err(refused) => {
                 return self
-                    .record_failure(&fetching, "publish", "stashfailed", &refused.to_string())
+                    .record_failure(&fetching, "publish", &refused.to_string())
                     .await;
             }
         };
@@ -456,7 +483,7 @@ impl Uploads {
                 .record_published(status, &named.name, current.timestamp)
                 .await;
         }
-        self.record_failure(status, "publish", "stashfailed", INTERNAL_PUBLISH)
+        self.record_failure(status, "publish", INTERNAL_PUBLISH)
             .await
     }
 

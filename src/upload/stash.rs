@@ -63,6 +63,12 @@ pub fn new_key(now_micros: i64, user_id: i64, extension: &str) -> String {
     )
 }
 
+/// When key `key` was made (Unix seconds), from its first part.
+pub fn key_time(key: &str) -> Option<i64> {
+    let micros = i64::from_str_radix(key.split('.').next()?, 36).ok()?;
+    Some(micros / 1_000_000)
+}
+
 /// Lower-case base 36, as PHP's `base_convert` writes it.
 pub fn base36(mut n: u128) -> String {
     const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
@@ -190,6 +196,13 @@ mod tests {
         for bad in ["", "nodot", ".png", "a b.png", "a/b.png", "x.png!"] {
             assert!(!is_valid_key(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_key_says_when_it_was_made() {
+        let key = new_key(1_763_825_214_123_456, 3, "png");
+        assert_eq!(key_time(&key), Some(1_763_825_214));
+        assert_eq!(key_time("not-base36!.x"), None);
     }
 
     #[test]

@@ -392,7 +392,77 @@ async fn async_url_uploads_are_polled_by_url_and_name(backend: Backend) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(failed["error"]["code"], "http-bad-status", "{failed}");
+    // As MediaWiki answers every failed status: stashfailed, its own text.
+    assert_eq!(failed["error"]["code"], "stashfailed", "{failed}");
+    assert_eq!(
+        failed["error"]["info"],
+        "There was a problem during the HTTP request: 404 Not Found"
+    );
+}
+
+/// Two users queueing the same name and URL each get their own upload and
+/// their own status.
+async fn async_url_uploads_are_kept_apart_by_user(backend: Backend) {
+    let app = spawn_app_with(backend, URL_UPLOADS).await;
+    app.login_as_bot().await;
+    let server = file_server().await;
+    let url = format!("{server}/seed/77");
+    let params = [
+        ("filename", "Shared.png"),
+        ("url", url.as_str()),
+        ("async", "1"),
+    ];
+    let mine = app.upload(&params, None).await;
+    assert_eq!(mine["upload"]["result"], "Poll", "{mine}");
+    let admin = new_client();
+    let token = app.login_token_with(&admin).await;
+    let login = app
+        .post_with(
+            &admin,
+            &[
+                ("action", "login"),
+                ("lgname", "Admin"),
+                ("lgpassword", ADMIN_PASSWORD),
+                ("lgtoken", &token),
+            ],
+        )
+        .await;
+    assert_eq!(login["login"]["result"], "Success");
+    let theirs = app.upload_part(&admin, &params, None).await;
+    assert_eq!(
+        theirs["upload"]["result"], "Poll",
+        "not blocked by another user: {theirs}"
+    );
+    let status = [
+        ("checkstatus", "1"),
+        ("filename", "Shared.png"),
+        ("url", url.as_str()),
+    ];
+    for _ in 0..100 {
+        let a = app.upload(&status, None).await;
+        let b = app.upload_part(&admin, &status, None).await;
+        if a["upload"]["result"] != "Poll" && b["upload"]["result"] != "Poll" {
+            // One published the file, the other was warned that it exists
+            // now; each sees only its own outcome.
+            for (outcome, user, id) in [(&a, "Uploader", 2), (&b, "Admin", 1)] {
+                let upload = &outcome["upload"];
+                match upload["result"].as_str() {
+                    Some("Success") => assert_eq!(upload["imageinfo"]["user"], user),
+                    Some("Warning") => assert!(
+                        upload["filekey"]
+                            .as_str()
+                            .is_some_and(|k| k.contains(&format!(".{id}."))),
+                        "{outcome}"
+                    ),
+                    _ => panic!("{user}: {outcome}"),
+                }
+            }
+            assert_ne!(a["upload"]["result"], b["upload"]["result"]);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the uploads never finished");
 }
 
 /// URL answers have the reference's shape (transcripts 40 and 41): the
@@ -452,4 +522,5 @@ on_both_backends!(
     refused_sources_never_reach_the_network,
     url_uploads_need_the_upload_by_url_right,
     async_url_uploads_are_polled_by_url_and_name,
+    async_url_uploads_are_kept_apart_by_user,
 );

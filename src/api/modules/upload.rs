@@ -138,8 +138,11 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
                 return check_status(key, ctx).await;
             }
             // An async URL upload is polled by its URL and name (1.42+).
-            if let (Some(url), Some(filename)) = (&params.url, &params.filename) {
-                return check_status(&jobs::url_status_key(filename, url), ctx).await;
+            if let (Some(url), Some(filename), Some(user)) =
+                (&params.url, &params.filename, &ctx.identity.user)
+            {
+                let key = jobs::url_status_key(user.id, filename, url);
+                return check_status(&key, ctx).await;
             }
         }
     }
@@ -440,8 +443,8 @@ async fn check_status(key: &str, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
         return Err(simple("missingresult", "No result in status data."));
     };
     let details = StatusDetails::parse(&status.details);
-    if let Some((code, text)) = &details.error {
-        return Err(simple(code, text));
+    if let Some(text) = &details.error {
+        return Err(simple("stashfailed", text));
     }
     let mut result = Map::new();
     result.insert("result".into(), status.result.clone().into());
