@@ -45,6 +45,7 @@ impl Database {
 
     /// Acknowledges the bytes of a chunk: `received` moves from `from` to
     /// `to` only if no other request moved it first. False if one did.
+    /// (`Continue` and the other results are `upload::status`'s words.)
     pub async fn advance_chunked_upload(
         &self,
         key: &str,

@@ -17,11 +17,11 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 
 use super::spool::SpooledFile;
 use super::stash::{self, StashError};
+use super::status::{CONTINUE, FAILURE, POLL, SUCCESS, StatusDetails};
 use super::verify::{self, Refusal, VerificationError};
 use super::warnings::{self, Warnings};
 use super::{OverwriteRights, UploadError, Uploads, title};
@@ -98,40 +98,6 @@ pub enum ChunkOutcome {
     Queued { warnings: Warnings, key: String },
 }
 
-/// The details column of `upload_status`, by result.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct StatusDetails {
-    /// Success/assembling: the assembled file's stash key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filekey: Option<String>,
-    /// Success/publish: the published name and the version's timestamp.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filename: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<i64>,
-    #[serde(default, skip_serializing_if = "Warnings::is_empty")]
-    pub warnings: Warnings,
-    /// Poll/fetching: bytes downloaded so far, and the declared length.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub loaded: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_length: Option<u64>,
-    /// Failure: the error's English text (`checkstatus` answers it as
-    /// `stashfailed`, as MediaWiki does for every failed status).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl StatusDetails {
-    pub fn parse(text: &str) -> StatusDetails {
-        serde_json::from_str(text).unwrap_or_default()
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
-    }
-}
-
 /// The SHA-1 of each upload in progress, carried from chunk to chunk, and
 /// the lock that serializes its requests. After a restart the state is
 /// rebuilt by hashing the bytes received so far, once.
@@ -143,7 +109,7 @@ pub struct ChunkLocks {
 /// One upload's lock, and a copy of its hash that can be read without it.
 #[derive(Debug, Default)]
 pub(super) struct UploadLock {
-    pub(super) carried: tokio::sync::Mutex<Carried>,
+    pub(super) carried: Arc<tokio::sync::Mutex<Carried>>,
     /// The last `(offset, hash)` carried, for `ChunkLocks::peek`: reading
     /// it never makes a request for the upload wait or fail.
     snapshot: Mutex<Option<(u64, Sha1)>>,
@@ -198,8 +164,8 @@ impl ChunkLocks {
     }
 }
 
-/// Result and stage of a chunked upload that takes more chunks.
-const CONTINUE: (&str, &str) = ("Continue", "uploading");
+/// The stage of a chunked upload that takes more chunks.
+const UPLOADING: &str = "uploading";
 
 impl Uploads {
     /// See `ChunkLocks::peek`: lets the request layer hash a chunk on from
@@ -236,7 +202,7 @@ impl Uploads {
         // Assembled in the background: its file now has another key, and
         // this one is gone, as MediaWiki's stash entry would be.
         if let Some(row) = &status
-            && row.result == "Success"
+            && row.result == SUCCESS
             && StatusDetails::parse(&row.details).filekey.is_some()
         {
             return Err(StashError::NotFound(key.to_owned()).into());
@@ -372,8 +338,8 @@ impl Uploads {
         let row = UploadStatusRow {
             file_key: key.clone(),
             user_id,
-            result: CONTINUE.0.into(),
-            stage: CONTINUE.1.into(),
+            result: CONTINUE.into(),
+            stage: UPLOADING.into(),
             received: i64::try_from(chunk.size).unwrap_or(i64::MAX),
             first_sha1: Some(chunk.sha1.clone()),
             details: StatusDetails::default().to_json(),
@@ -427,7 +393,7 @@ impl Uploads {
         let Some(row) = self.db.upload_status(key).await? else {
             return Err(chunk_failure(ChunkFailure::NoSession, None));
         };
-        if row.result != CONTINUE.0 {
+        if row.result != CONTINUE {
             return Err(chunk_failure(ChunkFailure::AlreadyCompleted, None));
         }
         let received = u64::try_from(row.received).unwrap_or_default();
@@ -512,7 +478,7 @@ impl Uploads {
             return Err(chunk_failure(ChunkFailure::NoSession, None));
         };
         // Assembled once already (a retried last chunk, a second job).
-        if row.result != CONTINUE.0 && row.result != "Poll" {
+        if row.result != CONTINUE && row.result != POLL {
             return Err(chunk_failure(ChunkFailure::AlreadyCompleted, None));
         }
         let size = u64::try_from(row.received).unwrap_or_default();
@@ -566,7 +532,7 @@ impl Uploads {
         tokio::fs::hard_link(&path, &assembled_path).await?;
         sync_dir(&self.repo.stash_dir()).await?;
         let status = keep_status.then(|| UploadStatusRow {
-            result: "Success".into(),
+            result: SUCCESS.into(),
             stage: "assembling".into(),
             details: StatusDetails {
                 filekey: Some(entry.file_key.clone()),
@@ -604,7 +570,7 @@ impl Uploads {
         text: &str,
     ) -> Result<(), UploadError> {
         let failed = UploadStatusRow {
-            result: "Failure".into(),
+            result: FAILURE.into(),
             stage: stage.into(),
             details: StatusDetails {
                 error: Some(text.into()),
@@ -778,16 +744,5 @@ mod tests {
         assert_eq!(std::fs::read(&file).expect("read"), b"hello world");
         assert!(same_bytes(&file, 5, &part).expect("compare"));
         assert!(!same_bytes(&file, 4, &part).expect("compare"));
-    }
-
-    #[test]
-    fn status_details_round_trip_and_tolerate_garbage() {
-        let details = StatusDetails {
-            filekey: Some("k.1.png".into()),
-            error: Some("x".into()),
-            ..StatusDetails::default()
-        };
-        assert_eq!(StatusDetails::parse(&details.to_json()), details);
-        assert_eq!(StatusDetails::parse("not json"), StatusDetails::default());
     }
 }

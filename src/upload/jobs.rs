@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::chunked::{ChunkFailure, StatusDetails};
+use super::chunked::{Carried, ChunkFailure};
 use super::fetch::FetchProgress;
+use super::status::{CONTINUE, FAILURE, POLL, SUCCESS, StatusDetails, WARNING};
 use super::title::{self, FileName};
 use super::warnings;
 use super::{OverwriteRights, Source, UploadError, UploadOutcome, UploadRequest, Uploads};
@@ -86,7 +87,7 @@ impl Uploads {
                 key.to_owned(),
             )));
         };
-        if row.result != "Continue" {
+        if row.result != CONTINUE {
             return Err(UploadError::ChunkFailed {
                 reason: ChunkFailure::AlreadyCompleted,
                 offset: None,
@@ -94,7 +95,7 @@ impl Uploads {
         }
         let status = UploadStatusRow {
             user_id,
-            result: "Poll".into(),
+            result: POLL.into(),
             stage: "queued".into(),
             updated_at: now,
             ..row
@@ -116,14 +117,7 @@ impl Uploads {
                 "only stashed files are published asynchronously",
             )));
         };
-        // The check and the queueing are one step for this key.
-        let upload = self.chunk_locks.entry(&entry.file_key);
-        let _locked = upload.carried.lock().await;
-        if let Some(status) = self.db.upload_status(&entry.file_key).await?
-            && status.result == "Poll"
-        {
-            return Err(UploadError::PublishInProgress);
-        }
+        let _queueing = self.lock_unless_queued(&entry.file_key).await?;
         let extension = entry.file_key.rsplit('.').next().filter(|e| !e.is_empty());
         let named = title::name_upload(
             &request.filename,
@@ -155,7 +149,7 @@ impl Uploads {
         let status = UploadStatusRow {
             file_key: entry.file_key.clone(),
             user_id: request.user_id,
-            result: "Poll".into(),
+            result: POLL.into(),
             stage: "queued".into(),
             received: entry.size,
             first_sha1: None,
@@ -189,18 +183,12 @@ impl Uploads {
                 stash_key: None,
             })?;
         let key = url_status_key(upload.user_id, &upload.filename, &upload.url);
-        let lock = self.chunk_locks.entry(&key);
-        let _locked = lock.carried.lock().await;
-        if let Some(status) = self.db.upload_status(&key).await?
-            && status.result == "Poll"
-        {
-            return Err(UploadError::PublishInProgress);
-        }
+        let _queueing = self.lock_unless_queued(&key).await?;
         let now = crate::auth::now();
         let status = UploadStatusRow {
             file_key: key,
             user_id: upload.user_id,
-            result: "Poll".into(),
+            result: POLL.into(),
             stage: "queued".into(),
             received: 0,
             first_sha1: None,
@@ -210,6 +198,25 @@ impl Uploads {
         };
         self.enqueue(&Job::Fetch(upload), &status).await?;
         Ok(named.name)
+    }
+
+    /// Locks `key` so that checking for a queued job and queueing one are
+    /// one step; refuses when a job for it is queued already.
+    async fn lock_unless_queued(
+        &self,
+        key: &str,
+    ) -> Result<tokio::sync::OwnedMutexGuard<Carried>, UploadError> {
+        let locked = self
+            .chunk_locks
+            .entry(key)
+            .carried
+            .clone()
+            .lock_owned()
+            .await;
+        match self.db.upload_status(key).await? {
+            Some(status) if status.result == POLL => Err(UploadError::PublishInProgress),
+            _ => Ok(locked),
+        }
     }
 
     async fn enqueue(&self, job: &Job, status: &UploadStatusRow) -> Result<(), UploadError> {
@@ -257,7 +264,7 @@ impl Uploads {
             (_, Err(err)) => Err(err.into()),
             (_, Ok(None)) => Ok(()), // Swept away meanwhile: nothing to do.
             // Done already (a job queued twice, or finished before a stop).
-            (_, Ok(Some(status))) if status.result != "Poll" => Ok(()),
+            (_, Ok(Some(status))) if status.result != POLL => Ok(()),
             (Err(err), Ok(Some(status))) => {
                 tracing::error!(id = job.id, error = %err, "unreadable job");
                 self.record_failure(&status, "queued", INTERNAL_STORE).await
@@ -275,7 +282,7 @@ impl Uploads {
             (Ok(Job::Fetch(upload)), Ok(Some(status))) => self.run_fetch(status, upload).await,
         };
         let failed = match self.db.upload_status(&job.file_key).await {
-            Ok(status) => status.is_some_and(|row| row.result == "Failure"),
+            Ok(status) => status.is_some_and(|row| row.result == FAILURE),
             Err(_) => true,
         };
         if failed || outcome.is_err() {
@@ -409,13 +416,11 @@ impl Uploads {
                     .record_published(&fetching, &name, version.timestamp)
                     .await;
             }
-            Ok(UploadOutcome::Stashed { warnings, entry }) => {
-                ("Success", (warnings, entry.file_key))
-            }
+            Ok(UploadOutcome::Stashed { warnings, entry }) => (SUCCESS, (warnings, entry.file_key)),
             Ok(UploadOutcome::Warning {
                 warnings,
                 stash_key,
-            }) => ("Warning", (warnings, stash_key)),
+            }) => (WARNING, (warnings, stash_key)),
             Ok(UploadOutcome::Queued { .. }) => return Ok(()),
             Err(err @ (UploadError::Storage(_) | UploadError::Io(_))) => {
                 tracing::error!(key = %status.file_key, error = %err, "URL upload failed");
@@ -494,7 +499,7 @@ impl Uploads {
         timestamp: i64,
     ) -> Result<(), UploadError> {
         let done = UploadStatusRow {
-            result: "Success".into(),
+            result: SUCCESS.into(),
             stage: "publish".into(),
             details: StatusDetails {
                 filename: Some(name.as_db_key().to_owned()),
@@ -515,7 +520,7 @@ impl Uploads {
         stage: &str,
     ) -> Result<UploadStatusRow, UploadError> {
         let row = UploadStatusRow {
-            result: "Poll".into(),
+            result: POLL.into(),
             stage: stage.into(),
             updated_at: crate::auth::now(),
             ..status.clone()

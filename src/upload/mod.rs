@@ -15,6 +15,7 @@ pub mod publish;
 pub mod repo;
 pub mod spool;
 pub mod stash;
+pub mod status;
 pub mod title;
 pub mod verify;
 pub mod warnings;

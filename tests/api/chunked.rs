@@ -60,6 +60,17 @@ async fn chunk(
     app.upload_chunk(&params, bytes).await
 }
 
+/// Starts an upload of `filename` (of declared size `filesize`) with its
+/// first chunk; its key.
+async fn start(app: &TestApp, filename: &str, filesize: &str, first: &[u8]) -> String {
+    let answer = chunk(app, filename, filesize, "0", None, first).await;
+    assert_eq!(answer["upload"]["result"], "Continue", "{answer}");
+    answer["upload"]["filekey"]
+        .as_str()
+        .expect("key")
+        .to_owned()
+}
+
 async fn commit(app: &TestApp, filename: &str, filekey: &str) -> Value {
     app.upload(
         &[
@@ -361,8 +372,7 @@ async fn chunks_of_other_users_and_oversized_uploads_are_refused(backend: Backen
     app.login_as_bot().await;
     let bytes = png(48, 48, 12);
     let size = bytes.len().to_string();
-    let first = chunk(&app, "Mine.png", size.as_str(), "0", None, &bytes[..2048]).await;
-    let key = first["upload"]["filekey"].as_str().expect("key").to_owned();
+    let key = start(&app, "Mine.png", &size, &bytes[..2048]).await;
     let too_big = chunk(&app, "Big.png", "20001", "0", None, &bytes[..2048]).await;
     assert_eq!(too_big["error"]["code"], "file-too-large", "{too_big}");
 
@@ -418,16 +428,7 @@ async fn a_retried_chunk_is_acknowledged_and_a_different_one_refused(backend: Ba
     app.login_as_bot().await;
     let bytes = png(64, 64, 13);
     let size = bytes.len().to_string();
-    let first = chunk(
-        &app,
-        "Retried.png",
-        size.as_str(),
-        "0",
-        None,
-        &bytes[..4096],
-    )
-    .await;
-    let key = first["upload"]["filekey"].as_str().expect("key").to_owned();
+    let key = start(&app, "Retried.png", &size, &bytes[..4096]).await;
     let params = |offset: &'static str| {
         [
             ("filename", "Retried.png"),
@@ -466,8 +467,7 @@ async fn racing_chunks_are_serialized(backend: Backend) {
     let bytes = png(700, 700, 14);
     let half = bytes.len() / 2;
     let size = bytes.len().to_string();
-    let first = chunk(&app, "Race.png", size.as_str(), "0", None, &bytes[..1024]).await;
-    let key = first["upload"]["filekey"].as_str().expect("key").to_owned();
+    let key = start(&app, "Race.png", &size, &bytes[..1024]).await;
     let params = [
         ("filename", "Race.png"),
         ("filesize", size.as_str()),
@@ -510,16 +510,7 @@ async fn chunked_uploads_resume_after_a_restart(backend: Backend) {
     app.login_as_bot().await;
     let bytes = png(64, 64, 15);
     let size = bytes.len().to_string();
-    let first = chunk(
-        &app,
-        "Resumed.png",
-        size.as_str(),
-        "0",
-        None,
-        &bytes[..4096],
-    )
-    .await;
-    let key = first["upload"]["filekey"].as_str().expect("key").to_owned();
+    let key = start(&app, "Resumed.png", &size, &bytes[..4096]).await;
     let mut app = app.restart().await;
     // A chunk that was being written when the server died.
     let path = app.data_dir.path().join("stash").join(&key);

@@ -526,6 +526,40 @@ async fn upload_answers_have_the_references_shape(backend: Backend) {
     }
 }
 
+/// Sends `bytes[from..to]` for each range as the chunks of one upload of
+/// `name` (with `stash=1` and `extra`); every answer.
+async fn send_ranges(
+    app: &TestApp,
+    name: &str,
+    bytes: &[u8],
+    ranges: &[(usize, usize)],
+    extra: &[(&str, &str)],
+) -> Vec<Value> {
+    let size = bytes.len().to_string();
+    let mut key = String::new();
+    let mut answers = Vec::new();
+    for &(from, to) in ranges {
+        let offset = from.to_string();
+        let mut params = vec![
+            ("filename", name),
+            ("filesize", size.as_str()),
+            ("offset", offset.as_str()),
+            ("stash", "1"),
+        ];
+        if from > 0 {
+            params.push(("filekey", key.as_str()));
+        }
+        params.extend_from_slice(extra);
+        let answer = app.upload_chunk(&params, &bytes[from..to]).await;
+        key = answer["upload"]["filekey"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        answers.push(answer);
+    }
+    answers
+}
+
 /// Chunked answers (transcripts 31, 32 and 33) have the reference's shape in
 /// both formatversions: every Continue, the assembled Success, the stash
 /// entry, the commit, a wrong offset, and the async Poll/checkstatus answers.
@@ -545,55 +579,42 @@ async fn chunked_answers_have_the_references_shape(backend: Backend) {
         let bytes = png(34, 68, 200 + fv as u32);
         assert_eq!(bytes.len(), 7072);
         let name = format!("Chunked shape {fv}.png");
-        let size = bytes.len().to_string();
-        let mut key = String::new();
-        for (index, (from, to)) in [(0, 2048), (2048, 4096), (4096, 7072)]
-            .into_iter()
-            .enumerate()
-        {
-            let offset = from.to_string();
-            let mut params = vec![
-                ("filename", name.as_str()),
-                ("filesize", size.as_str()),
-                ("offset", offset.as_str()),
-                ("stash", "1"),
-                ("formatversion", fv_text.as_str()),
-            ];
-            if index > 0 {
-                params.push(("filekey", key.as_str()));
-            }
-            let answer = app.upload_chunk(&params, &bytes[from..to]).await;
+        let fv_param = [("formatversion", fv_text.as_str())];
+        let ranges = [(0, 2048), (2048, 4096), (4096, 7072)];
+        let answers = send_ranges(&app, &name, &bytes, &ranges, &fv_param).await;
+        for (index, (answer, (from, to))) in answers.iter().zip(ranges).enumerate() {
             let step = format!(
                 "3 chunks: chunk {}/3 ({} bytes at offset {from})",
                 index + 1,
                 to - from
             );
-            let reference = reference_answer("31-chunked-upload", fv, &step);
-            compare_shape(&answer, &reference, "", &skip, &context(&step));
-            key = answer["upload"]["filekey"]
-                .as_str()
-                .expect("filekey")
-                .to_owned();
-            if index == 0 {
-                let wrong = app
-                    .upload_chunk(
-                        &[
-                            ("filename", name.as_str()),
-                            ("filesize", size.as_str()),
-                            ("offset", "1000"),
-                            ("stash", "1"),
-                            ("filekey", key.as_str()),
-                            ("formatversion", fv_text.as_str()),
-                        ],
-                        &bytes[1000..3048],
-                    )
-                    .await;
-                let step = "second chunk with a wrong offset (1000 instead of 2048)";
-                let reference = reference_answer("32-chunked-errors", fv, step);
-                compare_shape(&wrong, &reference, "", &skip, &context(step));
-                assert_eq!(wrong["error"]["offset"], reference["error"]["offset"]);
-            }
+            check(answer, "31-chunked-upload", &step);
         }
+        let key = answers[2]["upload"]["filekey"]
+            .as_str()
+            .expect("filekey")
+            .to_owned();
+        // A wrong offset, on an upload of its own that took 2048 bytes.
+        let started = send_ranges(&app, &name, &bytes, &ranges[..1], &fv_param).await;
+        let started_key = started[0]["upload"]["filekey"].as_str().expect("filekey");
+        let size = bytes.len().to_string();
+        let wrong = app
+            .upload_chunk(
+                &[
+                    ("filename", name.as_str()),
+                    ("filesize", size.as_str()),
+                    ("offset", "1000"),
+                    ("stash", "1"),
+                    ("filekey", started_key),
+                    ("formatversion", fv_text.as_str()),
+                ],
+                &bytes[1000..3048],
+            )
+            .await;
+        let step = "second chunk with a wrong offset (1000 instead of 2048)";
+        check(&wrong, "32-chunked-errors", step);
+        let reference = reference_answer("32-chunked-errors", fv, step);
+        assert_eq!(wrong["error"]["offset"], reference["error"]["offset"]);
         let info = app
             .get(&[
                 ("action", "query"),
@@ -630,31 +651,14 @@ async fn chunked_answers_have_the_references_shape(backend: Backend) {
         let bytes = png(344, 12, 210 + fv as u32);
         assert_eq!(bytes.len(), 12464);
         let name = format!("Chunked async shape {fv}.png");
-        let size = bytes.len().to_string();
-        let mut key = String::new();
-        let mut last = Value::Null;
-        for (index, (from, to)) in [(0, 4096), (4096, 8192), (8192, 12464)]
-            .into_iter()
-            .enumerate()
-        {
-            let offset = from.to_string();
-            let mut params = vec![
-                ("filename", name.as_str()),
-                ("filesize", size.as_str()),
-                ("offset", offset.as_str()),
-                ("async", "1"),
-                ("stash", "1"),
-                ("formatversion", fv_text.as_str()),
-            ];
-            if index > 0 {
-                params.push(("filekey", key.as_str()));
-            }
-            last = app.upload_chunk(&params, &bytes[from..to]).await;
-            key = last["upload"]["filekey"]
-                .as_str()
-                .expect("filekey")
-                .to_owned();
-        }
+        let async_params = [("async", "1"), ("formatversion", fv_text.as_str())];
+        let ranges = [(0, 4096), (4096, 8192), (8192, 12464)];
+        let answers = send_ranges(&app, &name, &bytes, &ranges, &async_params).await;
+        let last = answers[2].clone();
+        let key = last["upload"]["filekey"]
+            .as_str()
+            .expect("filekey")
+            .to_owned();
         check(
             &last,
             "33-chunked-async",

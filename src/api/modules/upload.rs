@@ -8,9 +8,10 @@ use super::imageinfo;
 use crate::api::request::UploadedPart;
 use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType};
 use crate::auth::TokenType;
-use crate::upload::chunked::{ChunkOutcome, ChunkRequest, ChunkTarget, StatusDetails};
+use crate::upload::chunked::{ChunkOutcome, ChunkRequest, ChunkTarget};
 use crate::upload::fetch::FetchProgress;
 use crate::upload::jobs::{self, UrlUpload};
+use crate::upload::status::{self, StatusDetails};
 use crate::upload::warnings::{Existence, Warnings};
 use crate::upload::{OverwriteRights, Source, UploadOutcome, UploadRequest};
 
@@ -160,18 +161,16 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
         return execute_chunk(params, filename, chunk, ctx).await;
     }
     let user_id = ctx.identity.user.as_ref().map(|u| u.id);
-    let url = params.url.take();
     // A URL is checked here, and fetched only after the rights check.
-    let source = if let Some(key) = &params.filekey {
-        Some(Source::Stashed(
-            app.uploads.stash_entry(key, user_id).await?,
-        ))
-    } else if let Some(url) = &url {
+    let chosen = if let Some(key) = &params.filekey {
+        let entry = app.uploads.stash_entry(key, user_id).await?;
+        Chosen::Ready(Box::new(Source::Stashed(entry)))
+    } else if let Some(url) = params.url.take() {
         if !app.config.allow_copy_uploads {
             return Err(simple("copyuploaddisabled", "Upload by URL disabled."));
         }
-        app.uploads.check_url_source(url)?;
-        None
+        app.uploads.check_url_source(&url)?;
+        Chosen::Url(url)
     } else {
         match params.file.take() {
             Some(_) if params.run_async => {
@@ -180,24 +179,26 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
                     "The parameters \"async\" and \"file\" cannot be combined. If you want asynchronous processing of your uploaded file, first upload it to stash (using the \"stash\" parameter) and then publish the stashed file asynchronously (using \"filekey\" and \"async\").",
                 ));
             }
-            Some(part) => Some(Source::Received(part.file)),
+            Some(part) => Chosen::Ready(Box::new(Source::Received(part.file))),
             None => return Err(simple("missingparam", "No file was sent.")),
         }
     };
-    if url.is_some() && !ctx.identity.is_anonymous() && !ctx.identity.has_right("upload_by_url") {
+    if matches!(chosen, Chosen::Url(_))
+        && !ctx.identity.is_anonymous()
+        && !ctx.identity.has_right("upload_by_url")
+    {
         return Err(permission_denied(ctx, "upload_by_url"));
     }
     let user = authorize(&params.tags, ctx)?;
-    let source = match (source, url) {
-        (Some(source), _) => source,
-        (None, Some(url)) if params.run_async => {
+    let source = match chosen {
+        Chosen::Ready(source) => *source,
+        Chosen::Url(url) if params.run_async => {
             return queue_url_upload(url, params, filename, &user, ctx).await;
         }
-        (None, Some(url)) => {
+        Chosen::Url(url) => {
             let progress = FetchProgress::new();
             Source::Fetched(app.uploads.fetch_url(&url, &progress).await?)
         }
-        (None, None) => return Err(simple("missingparam", "No file was sent.")),
     };
     let request = UploadRequest {
         user_id: user.id,
@@ -290,6 +291,13 @@ async fn queue_url_upload(
     result.insert("filename".into(), name.as_db_key().into());
     ctx.output.add("upload", Value::Object(result));
     Ok(())
+}
+
+/// Where an upload's bytes will come from, once the rights are checked.
+enum Chosen {
+    Ready(Box<Source>),
+    /// Downloaded after the rights check, as MediaWiki orders it.
+    Url(String),
 }
 
 /// Without a chunk, exactly one of `filekey`, `file` and `url`.
@@ -449,7 +457,7 @@ async fn check_status(key: &str, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
     let mut result = Map::new();
     result.insert("result".into(), status.result.clone().into());
     result.insert("stage".into(), status.stage.clone().into());
-    if status.result == "Continue" {
+    if status.result == status::CONTINUE {
         result.insert("offset".into(), status.received.into());
     }
     if let Some(loaded) = details.loaded {
@@ -467,7 +475,7 @@ async fn check_status(key: &str, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
     if !details.warnings.is_empty() {
         result.insert("warnings".into(), render_warnings(&details.warnings));
     }
-    if status.result == "Success"
+    if status.result == status::SUCCESS
         && let Some(filekey) = &details.filekey
         && let Ok(entry) = ctx.app.uploads.stash_entry(filekey, user_id).await
     {
