@@ -2,8 +2,9 @@
 //!
 //! Layers, top to bottom (each may use only those below it):
 //! - [`api`]: the action API over HTTP — parameters, modules, envelopes;
-//! - [`auth`] and [`upload`]: the domain — accounts, sessions, tokens,
-//!   rights; spooling, (later) stash, verification, publishing;
+//! - [`auth`], [`upload`] and [`media`]: the domain — accounts, sessions,
+//!   tokens, rights; spooling, stash, verification, publishing; media
+//!   metadata and thumbnails;
 //! - [`storage`]: the database.
 //!
 //! [`startup`] wires them together; [`cli`] is the command line.
@@ -12,6 +13,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod media;
 pub mod startup;
 pub mod storage;
 pub mod upload;

@@ -1,6 +1,6 @@
 //! The upload domain: what happens to a file between the request that
 //! brings it and the version it becomes. Received bytes are spooled
-//! (`spool`), named (`title`), verified (`verify`, `media`), warned about
+//! (`spool`), named (`title`), verified (`verify`, `crate::media`), warned about
 //! (`warnings`), stashed (`stash`) and published (`publish`) into the
 //! repository (`repo`). No HTTP here: the API layer maps requests in and
 //! outcomes out.
@@ -10,7 +10,6 @@ pub mod delete;
 pub mod expiry;
 pub mod fetch;
 pub mod jobs;
-pub mod media;
 pub mod publish;
 pub mod repo;
 pub mod spool;
@@ -31,6 +30,7 @@ use verify::{VerificationError, VerifyConfig};
 use warnings::Warnings;
 
 use crate::config::Config;
+use crate::media;
 use crate::storage::{
     ContentFacts, Database, FileVersionRow, PublishRecord, StashRow, StorageError,
 };
@@ -347,7 +347,7 @@ impl Uploads {
                 Err(error) => error.final_extension().unwrap_or_default().to_owned(),
             };
             let verified = verify::verify_file(&path, size, &final_extension, &verify)?;
-            let media = media::media_facts(&path, &verified.mime);
+            let media = media::metadata::media_facts(&path, &verified.mime);
             let extension = sniffed_extension.unwrap_or_default().to_owned();
             Ok(Inspected {
                 named,
@@ -549,7 +549,7 @@ impl Uploads {
 struct Inspected {
     named: Result<title::NamedUpload, NameError>,
     verified: verify::Verified,
-    media: media::MediaFacts,
+    media: media::metadata::MediaFacts,
     /// The extension of the sniffed MIME type, for the stash key.
     extension: String,
 }
