@@ -65,6 +65,25 @@ pub struct Config {
     pub bot_passwords: Vec<SeedBotPassword>,
     pub group_permissions: GroupPermissions,
     pub revoke_permissions: GroupPermissions,
+    /// `$wgMaxImageArea`: bitmaps with more pixels get no thumbnail (JPEG
+    /// excepted); 0: no limit.
+    pub max_image_area: u64,
+    /// `$wgMaxAnimatedGifArea`: bigger animations are thumbnailed still.
+    pub max_animated_gif_area: u64,
+    /// `$wgSVGMaxSize`: the largest smaller side of an SVG rendering.
+    pub svg_max_size: u32,
+    /// `$wgJpegQuality`.
+    pub jpeg_quality: u8,
+    /// `$wgThumbLimits`, reported by siteinfo.
+    pub thumb_limits: Vec<u32>,
+    /// `$wgImageLimits` (width, height), reported by siteinfo.
+    pub image_limits: Vec<(u32, u32)>,
+    /// Thumbnails rendered at once; 0: one per core.
+    pub thumbnail_workers: usize,
+    /// Renders that may wait for a worker; more are refused (503).
+    pub thumbnail_queue_limit: usize,
+    /// Seconds a render may take before its request gets an error.
+    pub thumbnail_render_timeout: u64,
 }
 
 /// An account declared in the configuration, created at start if absent.
@@ -162,6 +181,17 @@ impl Config {
                 *ext = ext.trim().trim_start_matches('.').to_lowercase();
             }
             list.retain(|ext| !ext.is_empty());
+        }
+        if !(1..=100).contains(&self.jpeg_quality) {
+            return Err(ConfigError::Inconsistent(format!(
+                "jpeg_quality must be 1 to 100 (got {})",
+                self.jpeg_quality
+            )));
+        }
+        if self.svg_max_size == 0 || self.thumbnail_render_timeout == 0 {
+            return Err(ConfigError::Inconsistent(
+                "svg_max_size and thumbnail_render_timeout must be positive".into(),
+            ));
         }
         if self.session_lifetime == 0 {
             return Err(ConfigError::Inconsistent(

@@ -40,6 +40,9 @@ async fn original(
     Path(path): Path<String>,
     request: Request,
 ) -> Response {
+    if let Some(thumb) = path.strip_prefix("thumb/") {
+        return super::thumbs::thumb_by_path(&app, thumb, request).await;
+    }
     let parts: Vec<&str> = path.split('/').collect();
     let found = match parts.as_slice() {
         ["archive", h, hh, archive_name] => {
@@ -60,11 +63,16 @@ async fn original(
         Some(archive) => repo.archive_path(&version.name, archive),
         None => repo.public_path(&version.name),
     };
-    serve(disk, &version.mime, &version.sha1, request).await
+    serve(disk, &version.mime, &quoted(&version.sha1), request).await
+}
+
+/// An entity tag: `text` in quotes.
+pub(super) fn quoted(text: &str) -> String {
+    format!("\"{text}\"")
 }
 
 /// The version a path names, if the hash directories are the right ones.
-async fn lookup(
+pub(super) async fn lookup(
     app: &AppState,
     name: &str,
     archive_name: Option<&str>,
@@ -81,9 +89,14 @@ async fn lookup(
 }
 
 /// Streams a file with range and conditional-request support, the content
-/// type recorded at upload, and headers that stop browsers from running it.
-async fn serve(disk: std::path::PathBuf, mime: &str, sha1: &str, request: Request) -> Response {
-    let etag = format!("\"{sha1}\"");
+/// type recorded at upload (or rendered), the entity tag `etag`, and headers
+/// that stop browsers from running it.
+pub(super) async fn serve(
+    disk: std::path::PathBuf,
+    mime: &str,
+    etag: &str,
+    request: Request,
+) -> Response {
     let matches = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -101,7 +114,7 @@ async fn serve(disk: std::path::PathBuf, mime: &str, sha1: &str, request: Reques
     if let Ok(value) = HeaderValue::from_str(mime) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&etag) {
+    if let Ok(value) = HeaderValue::from_str(etag) {
         headers.insert(header::ETAG, value);
     }
     headers.insert(
@@ -144,7 +157,7 @@ async fn stashed(app: &AppState, key: &str, request: Request) -> Response {
     match app.uploads.stash_entry(key, Some(user)).await {
         Ok(entry) => {
             let disk = app.uploads.repo().stash_path(&entry.file_key);
-            serve(disk, &entry.mime, &entry.sha1, request).await
+            serve(disk, &entry.mime, &quoted(&entry.sha1), request).await
         }
         Err(_) => not_found(),
     }

@@ -13,6 +13,7 @@ mod ops;
 mod params;
 mod request;
 mod response;
+mod thumbs;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -83,6 +84,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&path, any(api_php))
         .with_state(app.clone())
         .merge(files::router(app.clone()))
+        .merge(thumbs::router(app.clone()))
         .merge(ops::router(app))
 }
 

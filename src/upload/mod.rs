@@ -162,11 +162,14 @@ pub struct Uploads {
     job_failures: Arc<std::sync::atomic::AtomicU64>,
     /// Wakes the job runner when a job is queued.
     jobs_ready: Arc<tokio::sync::Notify>,
+    /// Thumbnails of published files, purged when a file changes.
+    thumbnails: media::Thumbnails,
 }
 
 impl Uploads {
     pub fn new(db: Database, repo: FileRepo, config: &Config) -> Uploads {
         Uploads {
+            thumbnails: media::Thumbnails::new(repo.clone(), repo.base_url(), config),
             db,
             repo,
             verify: Arc::new(VerifyConfig::default()),
@@ -192,6 +195,11 @@ impl Uploads {
 
     pub fn repo(&self) -> &FileRepo {
         &self.repo
+    }
+
+    /// The thumbnails of the repository's files.
+    pub fn thumbnails(&self) -> &media::Thumbnails {
+        &self.thumbnails
     }
 
     /// The stash entry behind a `filekey`, checked for its owner.
@@ -507,6 +515,9 @@ impl Uploads {
             Source::Stashed(row) => self.repo.stash_path(&row.file_key),
         };
         publish::publish(&self.db, &self.repo, &staged, record).await?;
+        // The name now shows other bytes: its thumbnails go (old versions'
+        // too, as MediaWiki purges them; they are rendered again on demand).
+        self.thumbnails.purge(key).await;
         if let Source::Received(file) | Source::Fetched(file) = request.source {
             // Moved into the repository: nothing left to delete.
             let _ = file.path.keep();
@@ -525,7 +536,7 @@ impl Uploads {
         reason: &str,
     ) -> Result<Option<i64>, UploadError> {
         let _guard = self.lock(name).await;
-        delete::delete(
+        let deleted = delete::delete(
             &self.db,
             &self.repo,
             name,
@@ -533,7 +544,9 @@ impl Uploads {
             reason,
             crate::auth::now(),
         )
-        .await
+        .await?;
+        self.thumbnails.purge(name).await;
+        Ok(deleted)
     }
 
     async fn lock(&self, name: &str) -> tokio::sync::MutexGuard<'_, ()> {

@@ -33,6 +33,16 @@ impl FileRepo {
         self.root.join("stash")
     }
 
+    /// Rendered thumbnails (derived data: `media::cache`).
+    pub fn thumb_dir(&self) -> PathBuf {
+        self.root.join("thumbs")
+    }
+
+    /// `{server}{script_path}`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// The spool, where file parts land while they arrive.
     pub fn spool_dir(&self) -> PathBuf {
         self.root.join("tmp")

@@ -5,7 +5,9 @@
 use serde_json::{Map, Value, json};
 
 use super::ModuleSpec;
-use crate::api::{ApiError, Ctx, ParamReader, ParamSpec, ParamType, iso_timestamp};
+use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType, iso_timestamp};
+use crate::media::handler::{Handler, SourceFacts, ThumbParams, php_round};
+use crate::media::thumb::{ThumbSource, Transform};
 use crate::storage::{FILE_NAMESPACE, FileVersionRow, StashRow};
 use crate::upload::UploadError;
 
@@ -147,6 +149,160 @@ pub struct ImageInfoParams {
     pub limit: i64,
     pub start: Option<i64>,
     pub end: Option<i64>,
+    pub scale: ThumbRequest,
+}
+
+/// What `*urlwidth`, `*urlheight` and `*urlparam` ask for.
+#[derive(Debug, Clone, Default)]
+pub struct ThumbRequest {
+    /// `getScale`: None when no thumbnail is asked for.
+    scale: Option<ThumbParams>,
+    url_param: String,
+}
+
+/// A warning for the module's output.
+pub type ModuleWarning = (&'static str, Message);
+
+impl ThumbRequest {
+    fn parse(
+        reader: &mut ParamReader<'_>,
+        spec: &'static ModuleSpec,
+    ) -> Result<ThumbRequest, ApiError> {
+        let p = |name| spec.param(name);
+        let width = reader.integer(p("urlwidth"))?.unwrap_or(-1);
+        let height = reader.integer(p("urlheight"))?.unwrap_or(-1);
+        let url_param = reader.string(p("urlparam"))?.unwrap_or_default();
+        let scale = if width != -1 {
+            Some(ThumbParams {
+                width: Some(width),
+                height: Some(height),
+                ..ThumbParams::default()
+            })
+        } else if height != -1 {
+            Some(ThumbParams {
+                height: Some(height),
+                ..ThumbParams::default()
+            })
+        } else if !url_param.is_empty() {
+            Some(ThumbParams::default())
+        } else {
+            None
+        };
+        Ok(ThumbRequest { scale, url_param })
+    }
+
+    /// `mergeThumbParams`: the thumbnail parameters for the file `row`
+    /// (its current version), with the warnings they give; an error when
+    /// they are invalid or cannot be normalised.
+    pub fn for_file(
+        &self,
+        row: &FileVersionRow,
+        prefix: &str,
+        ctx: &Ctx<'_>,
+    ) -> Result<(Option<ThumbParams>, Vec<ModuleWarning>), ApiError> {
+        let mut warnings = Vec::new();
+        let Some(mut params) = self.scale.clone() else {
+            return Ok((None, warnings));
+        };
+        let name = &row.name;
+        let facts = SourceFacts::new(&row.mime, row.width, row.height, &row.metadata);
+        if params.width.is_none() && params.height.is_some() {
+            params.width = Some(if row.width <= 0 {
+                ctx.app
+                    .config
+                    .thumb_limits
+                    .iter()
+                    .max()
+                    .map_or(0, |&w| i64::from(w))
+            } else {
+                row.width
+            });
+        }
+        let handler = Handler::for_mime(&row.mime);
+        let normalisable = |params: &ThumbParams| -> Result<(), ApiError> {
+            let limits = crate::media::handler::HandlerLimits {
+                svg_max_size: i64::from(ctx.app.config.svg_max_size),
+            };
+            match handler {
+                Some(handler) if handler.normalise(&facts, params, &limits).is_none() => {
+                    Err(ApiError::new(
+                        "urlparamnormal",
+                        Message::new(
+                            "apierror-urlparamnormal",
+                            vec![name.clone().into()],
+                            format!("Could not normalize image parameters for {name}."),
+                        ),
+                    ))
+                }
+                _ => Ok(()),
+            }
+        };
+        if self.url_param.is_empty() {
+            normalisable(&params)?;
+            return Ok((Some(params), warnings));
+        }
+        let Some(handler) = handler else {
+            warnings.push((
+                "nothumb-noimagehandler",
+                Message::new(
+                    "apiwarn-nothumb-noimagehandler",
+                    vec![name.clone().into()],
+                    format!(
+                        "Could not create thumbnail because {name} does not have an associated image handler."
+                    ),
+                ),
+            ));
+            return Ok((Some(params), warnings));
+        };
+        let Some(parsed) = handler.parse_param_string(&self.url_param) else {
+            warnings.push((
+                "badurlparam",
+                Message::new(
+                    "apiwarn-badurlparam",
+                    vec![prefix.into(), name.clone().into()],
+                    format!(
+                        "Could not parse <var>{prefix}urlparam</var> for {name}. Using only width and height."
+                    ),
+                ),
+            ));
+            normalisable(&params)?;
+            return Ok((Some(params), warnings));
+        };
+        if let (Some(theirs), Some(ours)) = (parsed.width, params.width)
+            && theirs != ours
+        {
+            warnings.push((
+                "urlparamwidth",
+                Message::new(
+                    "apiwarn-urlparamwidth",
+                    vec![prefix.into(), theirs.into(), ours.into()],
+                    format!(
+                        "Ignoring width value set in <var>{prefix}urlparam</var> ({theirs}) in favor of width value derived from <var>{prefix}urlwidth</var>/<var>{prefix}urlheight</var> ({ours})."
+                    ),
+                ),
+            ));
+        }
+        if let Err((key, value)) = handler.params_valid(&parsed) {
+            return Err(ApiError::new(
+                "invalidurlparam",
+                Message::new(
+                    "apierror-invalidurlparam",
+                    vec![prefix.into(), key.into(), value.clone().into()],
+                    format!(
+                        "Invalid value for <var>{prefix}urlparam</var> (<kbd>{key}={value}</kbd>)."
+                    ),
+                ),
+            ));
+        }
+        // `$thumbParams + $paramList`: the API's width and height win.
+        let merged = ThumbParams {
+            width: params.width.or(parsed.width),
+            height: params.height.or(parsed.height),
+            ..parsed
+        };
+        normalisable(&merged)?;
+        Ok((Some(merged), warnings))
+    }
 }
 
 impl ImageInfoParams {
@@ -156,13 +312,10 @@ impl ImageInfoParams {
         let limit = reader.limit(p("limit"))?.unwrap_or(1);
         let start = reader.timestamp(p("start"))?;
         let end = reader.timestamp(p("end"))?;
-        for name in ["urlwidth", "urlheight"] {
-            reader.integer(p(name))?;
-        }
+        let scale = ThumbRequest::parse(reader, &IMAGEINFO)?;
         for name in [
             "metadataversion",
             "extmetadatalanguage",
-            "urlparam",
             "badfilecontexttitle",
             "continue",
         ] {
@@ -176,6 +329,7 @@ impl ImageInfoParams {
             limit,
             start,
             end,
+            scale,
         })
     }
 }
@@ -192,9 +346,9 @@ impl StashImageInfoParams {
         let mut keys = reader.strings(p("filekey"))?;
         keys.extend(reader.strings(p("sessionkey"))?);
         let props = reader.choices(p("prop"))?;
-        reader.integer(p("urlwidth"))?;
-        reader.integer(p("urlheight"))?;
-        reader.string(p("urlparam"))?;
+        // Read (so they are not reported unused); stashed files get no
+        // thumbnails yet.
+        ThumbRequest::parse(reader, &STASHIMAGEINFO)?;
         if keys.is_empty() {
             return Err(ApiError::new(
                 "missingparam",
@@ -252,6 +406,77 @@ struct FileView<'a> {
     media_type: &'a str,
     archive_name: Option<&'a str>,
     bits: i64,
+    /// `duration` (animated GIF and PNG), when not zero.
+    duration: Option<f64>,
+    /// The thumbnail fields, when one was asked for.
+    thumb: Option<ThumbView>,
+}
+
+/// imageinfo's thumbnail fields.
+struct ThumbView {
+    url: Option<String>,
+    width: i64,
+    height: i64,
+    mime: Option<&'static str>,
+    responsive: Vec<(&'static str, String)>,
+    error: Option<String>,
+}
+
+/// `getInfo`'s thumbnail part: `File::transform` of `params`, then the
+/// 1.5× and 2× variants (`Linker::processResponsiveImages`).
+fn thumb_view(
+    source: &ThumbSource,
+    params: &ThumbParams,
+    file_url: &str,
+    ctx: &Ctx<'_>,
+) -> ThumbView {
+    let thumbs = ctx.app.uploads.thumbnails();
+    let transform = thumbs.plan(source, params);
+    let Some(url) = thumbs.url(source, &transform) else {
+        let error = match transform {
+            Transform::Error(error) => error.message,
+            _ => String::new(),
+        };
+        return ThumbView {
+            url: None,
+            width: 0,
+            height: 0,
+            mime: None,
+            responsive: Vec::new(),
+            error: Some(error),
+        };
+    };
+    let (width, height) = if url == file_url {
+        (source.facts.width, source.facts.height)
+    } else {
+        match &transform {
+            Transform::Original { width, height } => (*width, *height),
+            Transform::Thumb(thumb) => (thumb.normalised.width, thumb.normalised.height),
+            _ => (120, 120),
+        }
+    };
+    let handler = Handler::for_mime(&source.facts.mime);
+    let mut responsive = Vec::new();
+    for (density, factor) in [("1.5", 1.5), ("2", 2.0)] {
+        let scaled = ThumbParams {
+            width: Some(php_round(width as f64 * factor)),
+            height: Some(php_round(height as f64 * factor)),
+            ..params.clone()
+        };
+        if let Some(other) = thumbs.url(source, &thumbs.plan(source, &scaled))
+            && other != url
+        {
+            responsive.push((density, other));
+        }
+    }
+    ThumbView {
+        url: Some(url),
+        width,
+        height,
+        mime: handler.map(|handler| handler.thumb_format(params).mime()),
+        responsive,
+        error: None,
+    }
 }
 
 /// The requested fields of `view`, in MediaWiki's order.
@@ -271,6 +496,9 @@ fn render(view: &FileView<'_>, props: &[&str]) -> Map<String, Value> {
         info.insert("size".into(), view.size.into());
         info.insert("width".into(), view.width.into());
         info.insert("height".into(), view.height.into());
+        if let Some(duration) = view.duration {
+            info.insert("duration".into(), duration.into());
+        }
     }
     if wants("parsedcomment") {
         info.insert("parsedcomment".into(), escape_html(view.comment).into());
@@ -295,6 +523,30 @@ fn render(view: &FileView<'_>, props: &[&str]) -> Map<String, Value> {
         );
     }
     if wants("url") {
+        if let Some(thumb) = &view.thumb {
+            match &thumb.url {
+                Some(url) => {
+                    info.insert("thumburl".into(), url.clone().into());
+                    info.insert("thumbwidth".into(), thumb.width.into());
+                    info.insert("thumbheight".into(), thumb.height.into());
+                    if let (true, Some(mime)) = (wants("thumbmime"), thumb.mime) {
+                        info.insert("thumbmime".into(), mime.into());
+                    }
+                    if !thumb.responsive.is_empty() {
+                        let urls: Map<String, Value> = thumb
+                            .responsive
+                            .iter()
+                            .map(|(density, url)| ((*density).to_owned(), url.clone().into()))
+                            .collect();
+                        info.insert("responsiveUrls".into(), urls.into());
+                    }
+                }
+                None => {
+                    let error = thumb.error.clone().unwrap_or_default();
+                    info.insert("thumberror".into(), error.into());
+                }
+            }
+        }
         info.insert("url".into(), view.url.clone().into());
         info.insert("descriptionurl".into(), view.description_url.clone().into());
         if let Some(short) = &view.short_url {
@@ -331,14 +583,35 @@ fn render(view: &FileView<'_>, props: &[&str]) -> Map<String, Value> {
     info
 }
 
-/// The fields of one version, in MediaWiki's order, for `props`.
+/// `getLength`: the duration of an animated GIF or PNG, from its metadata.
+fn duration(mime: &str, metadata: &str) -> Option<f64> {
+    if !matches!(mime, "image/gif" | "image/png") {
+        return None;
+    }
+    let metadata: Value = serde_json::from_str(metadata).ok()?;
+    metadata
+        .as_array()?
+        .iter()
+        .find(|item| item["name"] == "duration")
+        .and_then(|item| item["value"].as_f64())
+        .filter(|&duration| duration != 0.0)
+}
+
+/// The fields of one version, in MediaWiki's order, for `props`, with the
+/// thumbnail fields when `thumb` asks for one.
 pub fn version_info(
     row: &FileVersionRow,
     props: &[&str],
     page_id: Option<i64>,
+    thumb: Option<&ThumbParams>,
     ctx: &Ctx<'_>,
 ) -> Map<String, Value> {
     let repo = ctx.app.uploads.repo();
+    let url = match &row.archive_name {
+        Some(archive) => repo.archive_url(&row.name, archive),
+        None => repo.public_url(&row.name),
+    };
+    let thumb = thumb.map(|params| thumb_view(&ThumbSource::from_row(row), params, &url, ctx));
     let view = FileView {
         timestamp: row.timestamp,
         user_name: row.user_name.as_deref().unwrap_or_default(),
@@ -348,10 +621,7 @@ pub fn version_info(
         height: row.height,
         comment: &row.comment,
         display_name: text_of(&row.name),
-        url: match &row.archive_name {
-            Some(archive) => repo.archive_url(&row.name, archive),
-            None => repo.public_url(&row.name),
-        },
+        url,
         description_url: repo.description_url(&row.name),
         short_url: page_id.map(|id| {
             format!(
@@ -366,6 +636,8 @@ pub fn version_info(
         media_type: &row.media_type,
         archive_name: row.archive_name.as_deref(),
         bits: row.bits,
+        duration: duration(&row.mime, &row.metadata),
+        thumb,
     };
     render(&view, props)
 }
@@ -383,6 +655,7 @@ pub async fn upload_result_info(row: &FileVersionRow, ctx: &Ctx<'_>) -> Result<V
         row,
         UPLOAD_RESULT_PROPS,
         page_id,
+        None,
         ctx,
     )))
 }
@@ -415,6 +688,8 @@ pub fn stash_info(entry: &StashRow, props: &[&str], ctx: &Ctx<'_>) -> Value {
         media_type: "",
         archive_name: None,
         bits: entry.bits,
+        duration: duration(&entry.mime, &entry.metadata),
+        thumb: None,
     };
     Value::Object(render(&view, props))
 }

@@ -474,7 +474,7 @@ fn file_item(file: &ListedFile, props: &[&str], ctx: &Ctx<'_>) -> Value {
     let row = &file.version;
     let mut item = Map::new();
     item.insert("name".into(), row.name.clone().into());
-    item.extend(imageinfo::version_info(row, props, file.page_id, ctx));
+    item.extend(imageinfo::version_info(row, props, file.page_id, None, ctx));
     add_title_info(&mut item, FILE_NAMESPACE, &row.name, ctx);
     Value::Object(item)
 }

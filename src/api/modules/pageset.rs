@@ -122,6 +122,8 @@ pub struct Pages {
     pub pages: Value,
     /// `continue` for the client when a file has more versions than asked for.
     pub continuation: Option<Value>,
+    /// imageinfo's warnings (thumbnail parameters).
+    pub warnings: Vec<imageinfo::ModuleWarning>,
 }
 
 /// `indexpageids`: the ids of `pages`, as strings, in their order (missing
@@ -227,6 +229,7 @@ pub async fn pages(
     let mut missing: Vec<Map<String, Value>> = Vec::new();
     let mut existing: Vec<(i64, Map<String, Value>)> = Vec::new();
     let mut continuation = None;
+    let mut warnings = Vec::new();
     let single = titles.len() == 1;
     for input in titles {
         let Some(title) = parse_title(input, sitename) else {
@@ -277,11 +280,24 @@ pub async fn pages(
                         json!({"iicontinue": format!("{}|{}", title.db_key, crate::upload::timestamp14(next.timestamp)), "continue": "||"})
                     });
                 }
+                // Thumbnail parameters are merged once per file, on its
+                // current version (`mergeThumbParams`).
+                let (thumb, thumb_warnings) = params
+                    .scale
+                    .for_file(&history[0], "ii", ctx)
+                    .map_err(|e| e.in_module(imageinfo::IMAGEINFO.path))?;
+                warnings.extend(thumb_warnings);
                 let versions: Vec<Value> = history
                     .iter()
                     .take(limit)
                     .map(|row| {
-                        Value::Object(imageinfo::version_info(row, &params.props, page_id, ctx))
+                        Value::Object(imageinfo::version_info(
+                            row,
+                            &params.props,
+                            page_id,
+                            thumb.as_ref(),
+                            ctx,
+                        ))
                     })
                     .collect();
                 page.insert("imageinfo".into(), versions.into());
@@ -316,6 +332,7 @@ pub async fn pages(
         normalized,
         pages,
         continuation,
+        warnings,
     })
 }
 

@@ -258,6 +258,9 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
         }
         query.insert("pages".into(), pages.pages);
         continuation = pages.continuation;
+        for (code, message) in pages.warnings {
+            ctx.output.warn(imageinfo::IMAGEINFO.path, code, message);
+        }
     }
     if let Some(stash) = params.stashimageinfo {
         let list = imageinfo::stash_image_info(stash, ctx)

@@ -241,15 +241,8 @@ fn general(ctx: &Ctx<'_>) -> Value {
             "mode": "traditional",
         }),
     );
-    let thumb_limits = [120, 150, 180, 200, 250, 300];
-    let image_limits = [
-        (320, 240),
-        (640, 480),
-        (800, 600),
-        (1024, 768),
-        (1280, 1024),
-        (2560, 2048),
-    ];
+    let thumb_limits = &app.config.thumb_limits;
+    let image_limits = &app.config.image_limits;
     // formatversion 2 prints these PHP lists as objects keyed by index.
     let indexed = |items: Vec<Value>| -> Value {
         if fv2 {
