@@ -12,6 +12,7 @@ mod login;
 mod ops;
 mod paraminfo;
 mod siteinfo;
+mod thumbs;
 mod tokens;
 mod transcripts;
 mod upload;

@@ -156,7 +156,7 @@ pub struct ImageInfoParams {
 #[derive(Debug, Clone, Default)]
 pub struct ThumbRequest {
     /// `getScale`: None when no thumbnail is asked for.
-    scale: Option<ThumbParams>,
+    scale: Option<Box<ThumbParams>>,
     url_param: String,
 }
 
@@ -187,7 +187,8 @@ impl ThumbRequest {
             Some(ThumbParams::default())
         } else {
             None
-        };
+        }
+        .map(Box::new);
         Ok(ThumbRequest { scale, url_param })
     }
 
@@ -201,7 +202,7 @@ impl ThumbRequest {
         ctx: &Ctx<'_>,
     ) -> Result<(Option<ThumbParams>, Vec<ModuleWarning>), ApiError> {
         let mut warnings = Vec::new();
-        let Some(mut params) = self.scale.clone() else {
+        let Some(mut params) = self.scale.as_deref().cloned() else {
             return Ok((None, warnings));
         };
         let name = &row.name;
