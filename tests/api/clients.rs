@@ -287,3 +287,53 @@ async fn clients_upload_from_a_url() {
         );
     }
 }
+
+/// pywikibot's `FilePage.get_file_url(url_width=120)` (which reads
+/// `thumburl`) and mwclient's imageinfo with `iiurlwidth` get a thumbnail
+/// URL that serves a 120 px PNG.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_get_thumbnail_urls_that_serve_thumbnails() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.login_as_bot().await;
+    let answer = app
+        .upload(
+            &[("filename", "Client thumb.png")],
+            Some(&png(320, 200, 77)),
+        )
+        .await;
+    assert_eq!(answer["upload"]["result"], "Success", "{answer}");
+    let args = ["thumb", "--filename", "Client thumb.png", "--width", "120"];
+    let pywikibot = run_client(
+        "pywikibot_client.py",
+        &app.api,
+        BOT_LOGIN,
+        BOT_PASSWORD,
+        &args,
+    )
+    .await;
+    let url = pywikibot["thumburl"].as_str().expect("thumburl");
+    assert!(url.ends_with("/120px-Client_thumb.png"), "{pywikibot}");
+    assert_eq!(pywikibot["status"], 200, "{pywikibot}");
+    assert_eq!(pywikibot["content_type"], "image/png", "{pywikibot}");
+    let mwclient = run_client(
+        "mwclient_client.py",
+        &app.api,
+        BOT_LOGIN,
+        BOT_PASSWORD,
+        &args,
+    )
+    .await;
+    let info = &mwclient["imageinfo"];
+    assert_eq!(info["thumburl"], url, "{mwclient}");
+    assert_eq!(
+        (info["thumbwidth"].as_u64(), info["thumbheight"].as_u64()),
+        (Some(120), Some(75))
+    );
+    assert_eq!(info["thumbmime"], "image/png");
+    assert_eq!(mwclient["status"], 200, "{mwclient}");
+    // Both fetched the same rendered bytes.
+    assert_eq!(mwclient["sha1"], pywikibot["sha1"]);
+}

@@ -5,6 +5,7 @@ Usage:
   mwclient_client.py --api URL --user NAME --password PW login
   mwclient_client.py --api URL --user NAME --password PW upload --file PATH --filename NAME [--chunk-size N]
   mwclient_client.py --api URL --user NAME --password PW upload-url --url URL --filename NAME
+  mwclient_client.py --api URL --user NAME --password PW thumb --filename NAME --width W
 
 Login method (--login-method auto, the default): a user name containing "@"
 (bot password) uses Site.login() (action=login); a main account uses
@@ -44,6 +45,9 @@ def parse_args():
     up.add_argument("--comment", default="Uploaded by mwclient_client.py")
     up.add_argument("--text", default="Test file uploaded by mwclient_client.py")
     up.add_argument("--ignore-warnings", action="store_true")
+    th = sub.add_parser("thumb")
+    th.add_argument("--filename", required=True)
+    th.add_argument("--width", type=int, required=True)
     uu = sub.add_parser("upload-url")
     uu.add_argument("--url", required=True)
     uu.add_argument("--filename", required=True)
@@ -95,6 +99,20 @@ def main():
         site = connect(args)
         if args.cmd == "login":
             print(json.dumps({"ok": True, "user": site.username, "rights": list(site.rights)}))
+            return
+        if args.cmd == "thumb":
+            res = site.get("query", prop="imageinfo", titles="File:" + args.filename,
+                           iiprop="url|size|mime|thumbmime", iiurlwidth=args.width)
+            info = list(res["query"]["pages"].values())[0]["imageinfo"][0]
+            response = site.connection.get(info["thumburl"])
+            print(json.dumps({
+                "ok": True,
+                "imageinfo": info,
+                "status": response.status_code,
+                "content_type": response.headers.get("content-type"),
+                "size": len(response.content),
+                "sha1": hashlib.sha1(response.content).hexdigest(),
+            }))
             return
 
         kw = dict(filename=args.filename, description=args.text, comment=args.comment,

@@ -5,6 +5,7 @@ Usage:
   pywikibot_client.py --api URL --user NAME --password PW login
   pywikibot_client.py --api URL --user NAME --password PW upload --file PATH --filename NAME [--chunk-size N]
   pywikibot_client.py --api URL --user NAME --password PW upload-url --url URL --filename NAME
+  pywikibot_client.py --api URL --user NAME --password PW thumb --filename NAME --width W
 
 A user name containing "@" (e.g. "Uploader@bot") is treated as a bot password
 (pywikibot then uses action=login); otherwise pywikibot logs in to the main
@@ -49,6 +50,9 @@ def parse_args():
     up.add_argument("--comment", default="Uploaded by pywikibot_client.py")
     up.add_argument("--text", default="Test file uploaded by pywikibot_client.py")
     up.add_argument("--ignore-warnings", action="store_true")
+    th = sub.add_parser("thumb", help="FilePage.get_file_url(url_width=W), then fetch it")
+    th.add_argument("--filename", required=True)
+    th.add_argument("--width", type=int, required=True)
     uu = sub.add_parser("upload-url")
     uu.add_argument("--url", required=True)
     uu.add_argument("--filename", required=True)
@@ -157,6 +161,18 @@ def run(args):
 
         title = "File:" + args.filename
         page = pywikibot.FilePage(site, title)
+        if args.cmd == "thumb":
+            url = page.get_file_url(url_width=args.width)
+            from pywikibot.comms import http
+            response = http.fetch(url)
+            return {
+                "ok": True,
+                "thumburl": url,
+                "status": response.status_code,
+                "content_type": response.headers.get("content-type"),
+                "size": len(response.content),
+                "sha1": hashlib.sha1(response.content).hexdigest(),
+            }
         kw = dict(
             summary=args.comment,
             text=args.text,
