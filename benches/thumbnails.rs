@@ -118,6 +118,7 @@ fn render_once(path: &Path, mime: &str, width: i64) -> Vec<u8> {
             .unwrap_or("input")
             .to_owned(),
         archive_name: None,
+        stashed: false,
         sha1: String::new(),
         facts: SourceFacts::new(mime, facts.width, facts.height, &facts.metadata.to_string()),
     };

@@ -137,29 +137,43 @@ async fn wiki_page(
     if let Some(key) = title.strip_prefix("Special:UploadStash/file/") {
         return stashed(&app, key, request).await;
     }
+    if let Some(rest) = title.strip_prefix("Special:UploadStash/thumb/") {
+        return super::thumbs::stashed_thumb(&app, rest, request).await;
+    }
     match title.strip_prefix("File:") {
         Some(name) => file_page(&app, name).await,
         None => not_found(),
     }
 }
 
-async fn stashed(app: &AppState, key: &str, request: Request) -> Response {
-    let user = match super::session_user(app, request.headers()).await {
-        Some(user) => user,
-        None => {
-            return (
+/// The stash entry `key` of the requesting user, or the refusal to answer.
+pub(super) async fn own_stash_entry(
+    app: &AppState,
+    key: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<crate::storage::StashRow, Box<Response>> {
+    let Some(user) = super::session_user(app, headers).await else {
+        return Err(Box::new(
+            (
                 StatusCode::FORBIDDEN,
                 "You must be logged in to see your stashed files.",
             )
-                .into_response();
-        }
+                .into_response(),
+        ));
     };
-    match app.uploads.stash_entry(key, Some(user)).await {
+    app.uploads
+        .stash_entry(key, Some(user))
+        .await
+        .map_err(|_| Box::new(not_found()))
+}
+
+async fn stashed(app: &AppState, key: &str, request: Request) -> Response {
+    match own_stash_entry(app, key, request.headers()).await {
         Ok(entry) => {
             let disk = app.uploads.repo().stash_path(&entry.file_key);
             serve(disk, &entry.mime, &quoted(&entry.sha1), request).await
         }
-        Err(_) => not_found(),
+        Err(response) => *response,
     }
 }
 

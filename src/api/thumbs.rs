@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use md5::{Digest, Md5};
 
 use super::AppState;
-use super::files::{lookup, quoted, serve};
+use super::files::{lookup, own_stash_entry, quoted, serve};
 use crate::media::handler::{Handler, Normalised, ThumbParams};
 use crate::media::thumb::{ThumbError, ThumbSource, Transform, params_from_thumb_name};
 use crate::storage::FileVersionRow;
@@ -84,6 +84,24 @@ pub(super) async fn thumb_by_path(app: &AppState, rel: &str, request: Request) -
         });
     }
     stream(app, &source, &params, request).await
+}
+
+/// `index.php/Special:UploadStash/thumb/<key>/<thumb>`: a thumbnail of a
+/// stashed file, for its owner only.
+pub(super) async fn stashed_thumb(app: &AppState, rest: &str, request: Request) -> Response {
+    let Some((key, thumb_name)) = rest.split_once('/') else {
+        return not_recognized();
+    };
+    let entry = match own_stash_entry(app, key, request.headers()).await {
+        Ok(entry) => entry,
+        Err(response) => return *response,
+    };
+    let source = ThumbSource::from_stash(&entry);
+    let handler = Handler::for_mime(&entry.mime);
+    match params_from_thumb_name(handler, key, thumb_name) {
+        Some(params) => stream(app, &source, &params, request).await,
+        None => not_recognized(),
+    }
 }
 
 /// The thumbnail name `params` give before normalisation (`File::thumbName`),
@@ -210,6 +228,7 @@ async fn stream(
     // Old versions never change; a current version's thumbnail changes
     // with the next upload of the name, so it is revalidated daily.
     let cache_control = match source.archive_name {
+        _ if source.stashed => "private, max-age=86400",
         Some(_) => "public, max-age=31536000, immutable",
         None => "public, max-age=86400",
     };

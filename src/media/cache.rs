@@ -4,7 +4,7 @@
 //! is rendered again when asked for.
 //!
 //! Layout under `<data_dir>/thumbs/`: `<h>/<hh>/<Name>/<sha1 of the
-//! source>/<thumb name>`. Keyed by the source's content, a thumbnail can
+//! source>/<thumb name>`, and `stash/<key>/...` for stashed files. Keyed by the source's content, a thumbnail can
 //! never be served for other bytes than its own, even if a render finishes
 //! after the file changed; purging a file removes its whole directory.
 
@@ -21,6 +21,8 @@ use crate::upload::repo::hash_dirs;
 pub struct ThumbKey {
     /// The file's name (DB key); old versions share their file's.
     pub file: String,
+    /// `file` is a stash key.
+    pub stashed: bool,
     /// The SHA-1 of the source's bytes.
     pub sha1: String,
     /// The thumbnail's name (`120px-Name.png`).
@@ -47,8 +49,12 @@ impl ThumbCache {
         }
     }
 
-    fn file_dir(&self, file: &str) -> PathBuf {
-        self.root.join(hash_dirs(file)).join(file)
+    fn file_dir(&self, file: &str, stashed: bool) -> PathBuf {
+        if stashed {
+            self.root.join("stash").join(file)
+        } else {
+            self.root.join(hash_dirs(file)).join(file)
+        }
     }
 
     fn path(&self, key: &ThumbKey) -> PathBuf {
@@ -58,7 +64,9 @@ impl ThumbCache {
         } else {
             hex::encode(Md5::digest(key.thumb.as_bytes()))
         };
-        self.file_dir(&key.file).join(&key.sha1).join(leaf)
+        self.file_dir(&key.file, key.stashed)
+            .join(&key.sha1)
+            .join(leaf)
     }
 
     /// The cached thumbnail, if there is one.
@@ -87,9 +95,10 @@ impl ThumbCache {
             .ok_or_else(|| io::Error::other("a stored thumbnail vanished"))
     }
 
-    /// Removes every thumbnail of every version of `file`.
-    pub async fn purge(&self, file: &str) -> io::Result<()> {
-        match tokio::fs::remove_dir_all(self.file_dir(file)).await {
+    /// Removes every thumbnail of every version of `file` (a stash key
+    /// when `stashed`).
+    pub async fn purge(&self, file: &str, stashed: bool) -> io::Result<()> {
+        match tokio::fs::remove_dir_all(self.file_dir(file, stashed)).await {
             Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
             _ => Ok(()),
         }

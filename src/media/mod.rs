@@ -95,6 +95,7 @@ impl Thumbnails {
         let repo = &self.inner.repo;
         match transform {
             Transform::Original { .. } => Some(match &source.archive_name {
+                _ if source.stashed => repo.stash_url(&source.name),
                 Some(archive) => repo.archive_url(&source.name, archive),
                 None => repo.public_url(&source.name),
             }),
@@ -126,6 +127,7 @@ impl Thumbnails {
     ) -> Result<CachedThumb, ThumbError> {
         let key = ThumbKey {
             file: source.name.clone(),
+            stashed: source.stashed,
             sha1: source.sha1.clone(),
             thumb: thumb.name.clone(),
         };
@@ -151,6 +153,7 @@ impl Thumbnails {
     fn original_path(&self, source: &ThumbSource) -> PathBuf {
         let repo = &self.inner.repo;
         match &source.archive_name {
+            _ if source.stashed => repo.stash_path(&source.name),
             Some(archive) => repo.archive_path(&source.name, archive),
             None => repo.public_path(&source.name),
         }
@@ -160,8 +163,16 @@ impl Thumbnails {
     /// version, a revert, a move or a deletion. A failure is logged: stale
     /// thumbnails are never served (they are keyed by content), only kept.
     pub async fn purge(&self, name: &str) {
-        if let Err(error) = self.inner.cache.purge(name).await {
+        if let Err(error) = self.inner.cache.purge(name, false).await {
             tracing::warn!(file = name, %error, "thumbnails could not be purged");
+        }
+    }
+
+    /// Removes the thumbnails of the stashed file `key` (when it expires
+    /// or is published).
+    pub async fn purge_stashed(&self, key: &str) {
+        if let Err(error) = self.inner.cache.purge(key, true).await {
+            tracing::warn!(key, %error, "stash thumbnails could not be purged");
         }
     }
 }

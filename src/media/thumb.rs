@@ -5,7 +5,7 @@
 //! <params>-<Name>[.<ext>]`, `images/thumb/archive/<h>/<hh>/<TS>!<Name>/...`.
 
 use super::handler::{Handler, HandlerLimits, Normalised, SourceFacts, ThumbFormat, ThumbParams};
-use crate::upload::repo::{hash_dirs, raw_url_encode};
+use crate::upload::repo::{hash_dirs, raw_url_encode, wiki_url_encode};
 
 /// A file version thumbnails are made of.
 #[derive(Debug, Clone)]
@@ -14,6 +14,8 @@ pub struct ThumbSource {
     pub name: String,
     /// Set for an old version: `<YYYYMMDDHHMMSS>!<Name>`.
     pub archive_name: Option<String>,
+    /// A stashed file: `name` is its stash key.
+    pub stashed: bool,
     pub sha1: String,
     pub facts: SourceFacts,
 }
@@ -23,8 +25,20 @@ impl ThumbSource {
         ThumbSource {
             name: row.name.clone(),
             archive_name: row.archive_name.clone(),
+            stashed: false,
             sha1: row.sha1.clone(),
             facts: SourceFacts::new(&row.mime, row.width, row.height, &row.metadata),
+        }
+    }
+
+    /// A stashed file, named by its key (as `UploadStashFile` is).
+    pub fn from_stash(entry: &crate::storage::StashRow) -> ThumbSource {
+        ThumbSource {
+            name: entry.file_key.clone(),
+            archive_name: None,
+            stashed: true,
+            sha1: entry.sha1.clone(),
+            facts: SourceFacts::new(&entry.mime, entry.width, entry.height, &entry.metadata),
         }
     }
 
@@ -189,8 +203,15 @@ fn format_pixels(pixels: i64) -> String {
 }
 
 /// The thumbnail URL of `thumb_name` of `source`, under `base` (`{server}
-/// {script_path}`).
+/// {script_path}`); a stashed file's are served by `Special:UploadStash`.
 pub fn thumb_url(base: &str, source: &ThumbSource, thumb_name: &str) -> String {
+    if source.stashed {
+        return format!(
+            "{base}/index.php/Special:UploadStash/thumb/{}/{}",
+            wiki_url_encode(&source.name),
+            raw_url_encode(thumb_name)
+        );
+    }
     let hash = hash_dirs(&source.name);
     let (zone, file) = match &source.archive_name {
         Some(archive) => (format!("archive/{hash}"), archive.as_str()),
@@ -255,6 +276,7 @@ mod tests {
         ThumbSource {
             name: name.to_owned(),
             archive_name: None,
+            stashed: false,
             sha1: "0".repeat(40),
             facts: SourceFacts::new(mime, width, height, "null"),
         }

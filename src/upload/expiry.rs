@@ -19,6 +19,7 @@ impl Uploads {
             }
             self.db.delete_stash(&key).await?;
             remove_quietly(&self.repo.stash_path(&key)).await;
+            self.thumbnails.purge_stashed(&key).await;
             removed += 1;
         }
         // A chunked upload is touched by every chunk, so only abandoned ones

@@ -518,9 +518,13 @@ impl Uploads {
         // The name now shows other bytes: its thumbnails go (old versions'
         // too, as MediaWiki purges them; they are rendered again on demand).
         self.thumbnails.purge(key).await;
-        if let Source::Received(file) | Source::Fetched(file) = request.source {
+        match request.source {
             // Moved into the repository: nothing left to delete.
-            let _ = file.path.keep();
+            Source::Received(file) | Source::Fetched(file) => {
+                let _ = file.path.keep();
+            }
+            // The stash entry is gone, and its thumbnails with it.
+            Source::Stashed(row) => self.thumbnails.purge_stashed(&row.file_key).await,
         }
         self.db.current_file(key).await?.ok_or_else(|| {
             UploadError::Storage(StorageError::Unavailable("published row vanished".into()))

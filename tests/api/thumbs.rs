@@ -815,7 +815,61 @@ impl DigestHelper for md5::Md5 {
     }
 }
 
+/// A stashed file gets thumbnails too, served to its owner only, and they
+/// go when the file is published from the stash.
+async fn stashed_files_have_thumbnails_for_their_owner(backend: Backend) {
+    let app = app_for_thumbs(backend, "").await;
+    let stashed = app
+        .upload(
+            &[("filename", "Stashed thumb.png"), ("stash", "1")],
+            Some(&png(320, 200, 11)),
+        )
+        .await;
+    let key = stashed["upload"]["filekey"]
+        .as_str()
+        .expect("filekey")
+        .to_owned();
+    let info = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "stashimageinfo"),
+            ("siifilekey", &key),
+            ("siiprop", "url|size|thumbmime"),
+            ("siiurlwidth", "100"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let entry = &info["query"]["stashimageinfo"][0];
+    let url = entry["thumburl"].as_str().expect("thumburl").to_owned();
+    assert!(
+        url.ends_with(&format!(
+            "/index.php/Special:UploadStash/thumb/{key}/100px-{key}"
+        )),
+        "{url}"
+    );
+    assert_eq!(
+        (entry["thumbwidth"].as_u64(), entry["thumbheight"].as_u64()),
+        (Some(100), Some(63))
+    );
+    assert_eq!(entry["thumbmime"], "image/png");
+    let (status, _, body) = fetch(&app, &url).await;
+    assert_eq!(status, 200);
+    assert_eq!(decode(&body).dimensions(), (100, 63));
+    let anonymous = new_client().get(&url).send().await.expect("answered");
+    assert_eq!(anonymous.status(), 403);
+    // Published from the stash: its thumbnails go with the entry.
+    let published = app
+        .upload(
+            &[("filename", "Stashed thumb.png"), ("filekey", &key)],
+            None,
+        )
+        .await;
+    assert_eq!(published["upload"]["result"], "Success", "{published}");
+    assert!(!app.data_dir.path().join("thumbs/stash").join(&key).exists());
+}
+
 on_both_backends!(
+    stashed_files_have_thumbnails_for_their_owner,
     thumbnail_exchanges_match_the_reference,
     every_format_renders_and_decodes_back,
     thumbnails_are_purged_on_reupload_and_delete,

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::ModuleSpec;
 use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType, iso_timestamp};
-use crate::media::handler::{Handler, SourceFacts, ThumbParams, php_round};
+use crate::media::handler::{Handler, ThumbParams, php_round};
 use crate::media::thumb::{ThumbSource, Transform};
 use crate::storage::{FILE_NAMESPACE, FileVersionRow, StashRow};
 use crate::upload::UploadError;
@@ -192,12 +192,12 @@ impl ThumbRequest {
         Ok(ThumbRequest { scale, url_param })
     }
 
-    /// `mergeThumbParams`: the thumbnail parameters for the file `row`
-    /// (its current version), with the warnings they give; an error when
-    /// they are invalid or cannot be normalised.
+    /// `mergeThumbParams`: the thumbnail parameters for `file` (a file's
+    /// current version, or a stashed file), with the warnings they give; an
+    /// error when they are invalid or cannot be normalised.
     pub fn for_file(
         &self,
-        row: &FileVersionRow,
+        file: &ThumbSource,
         prefix: &str,
         ctx: &Ctx<'_>,
     ) -> Result<(Option<ThumbParams>, Vec<ModuleWarning>), ApiError> {
@@ -205,10 +205,10 @@ impl ThumbRequest {
         let Some(mut params) = self.scale.as_deref().cloned() else {
             return Ok((None, warnings));
         };
-        let name = &row.name;
-        let facts = SourceFacts::new(&row.mime, row.width, row.height, &row.metadata);
+        let name = &file.name;
+        let facts = &file.facts;
         if params.width.is_none() && params.height.is_some() {
-            params.width = Some(if row.width <= 0 {
+            params.width = Some(if facts.width <= 0 {
                 ctx.app
                     .config
                     .thumb_limits
@@ -216,16 +216,16 @@ impl ThumbRequest {
                     .max()
                     .map_or(0, |&w| i64::from(w))
             } else {
-                row.width
+                facts.width
             });
         }
-        let handler = Handler::for_mime(&row.mime);
+        let handler = Handler::for_mime(&facts.mime);
         let normalisable = |params: &ThumbParams| -> Result<(), ApiError> {
             let limits = crate::media::handler::HandlerLimits {
                 svg_max_size: i64::from(ctx.app.config.svg_max_size),
             };
             match handler {
-                Some(handler) if handler.normalise(&facts, params, &limits).is_none() => {
+                Some(handler) if handler.normalise(facts, params, &limits).is_none() => {
                     Err(ApiError::new(
                         "urlparamnormal",
                         Message::new(
@@ -339,6 +339,7 @@ impl ImageInfoParams {
 pub struct StashImageInfoParams {
     keys: Vec<String>,
     props: Vec<&'static str>,
+    scale: ThumbRequest,
 }
 
 impl StashImageInfoParams {
@@ -347,9 +348,7 @@ impl StashImageInfoParams {
         let mut keys = reader.strings(p("filekey"))?;
         keys.extend(reader.strings(p("sessionkey"))?);
         let props = reader.choices(p("prop"))?;
-        // Read (so they are not reported unused); stashed files get no
-        // thumbnails yet.
-        ThumbRequest::parse(reader, &STASHIMAGEINFO)?;
+        let scale = ThumbRequest::parse(reader, &STASHIMAGEINFO)?;
         if keys.is_empty() {
             return Err(ApiError::new(
                 "missingparam",
@@ -360,7 +359,7 @@ impl StashImageInfoParams {
                 ),
             ));
         }
-        Ok(StashImageInfoParams { keys, props })
+        Ok(StashImageInfoParams { keys, props, scale })
     }
 }
 
@@ -666,10 +665,17 @@ async fn is_reupload(row: &FileVersionRow, ctx: &Ctx<'_>) -> Result<bool, ApiErr
     Ok(history.len() > 1)
 }
 
-/// The imageinfo of a stash entry. Stash props name no user, comment or
-/// media type, so those stay empty in its view.
-pub fn stash_info(entry: &StashRow, props: &[&str], ctx: &Ctx<'_>) -> Value {
+/// The imageinfo of a stash entry, with the thumbnail fields when `thumb`
+/// asks for one. Stash props name no user, comment or media type, so those
+/// stay empty in its view.
+pub fn stash_info(
+    entry: &StashRow,
+    props: &[&str],
+    thumb: Option<&ThumbParams>,
+    ctx: &Ctx<'_>,
+) -> Value {
     let url = ctx.app.uploads.repo().stash_url(&entry.file_key);
+    let thumb = thumb.map(|params| thumb_view(&ThumbSource::from_stash(entry), params, &url, ctx));
     let view = FileView {
         timestamp: entry.created_at,
         user_name: "",
@@ -690,7 +696,7 @@ pub fn stash_info(entry: &StashRow, props: &[&str], ctx: &Ctx<'_>) -> Value {
         archive_name: None,
         bits: entry.bits,
         duration: duration(&entry.mime, &entry.metadata),
-        thumb: None,
+        thumb,
     };
     Value::Object(render(&view, props))
 }
@@ -724,7 +730,14 @@ pub async fn stash_image_info(
             }
             other => other?,
         };
-        list.push(stash_info(&entry, &params.props, ctx));
+        let (thumb, warnings) =
+            params
+                .scale
+                .for_file(&ThumbSource::from_stash(&entry), "sii", ctx)?;
+        for (code, message) in warnings {
+            ctx.output.warn(STASHIMAGEINFO.path, code, message);
+        }
+        list.push(stash_info(&entry, &params.props, thumb.as_ref(), ctx));
     }
     Ok(Value::Array(list))
 }

@@ -282,9 +282,10 @@ pub async fn pages(
                 }
                 // Thumbnail parameters are merged once per file, on its
                 // current version (`mergeThumbParams`).
+                let current = crate::media::thumb::ThumbSource::from_row(&history[0]);
                 let (thumb, thumb_warnings) = params
                     .scale
-                    .for_file(&history[0], "ii", ctx)
+                    .for_file(&current, "ii", ctx)
                     .map_err(|e| e.in_module(imageinfo::IMAGEINFO.path))?;
                 warnings.extend(thumb_warnings);
                 let versions: Vec<Value> = history

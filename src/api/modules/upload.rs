@@ -235,7 +235,7 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
             result.insert("sessionkey".into(), entry.file_key.clone().into());
             result.insert(
                 "imageinfo".into(),
-                imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, ctx),
+                imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, None, ctx),
             );
         }
         UploadOutcome::Queued { warnings, name } => {
@@ -430,7 +430,7 @@ async fn execute_chunk(
             result.insert("filekey".into(), entry.file_key.clone().into());
             result.insert(
                 "imageinfo".into(),
-                imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, ctx),
+                imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, None, ctx),
             );
         }
         ChunkOutcome::Queued { key, .. } => {
@@ -479,7 +479,7 @@ async fn check_status(key: &str, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
         && let Some(filekey) = &details.filekey
         && let Ok(entry) = ctx.app.uploads.stash_entry(filekey, user_id).await
     {
-        let info = imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, ctx);
+        let info = imageinfo::stash_info(&entry, imageinfo::STASH_RESULT_PROPS, None, ctx);
         result.insert("imageinfo".into(), info);
     }
     if let (Some(filename), Some(timestamp)) = (&details.filename, details.timestamp)

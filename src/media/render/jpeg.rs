@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use super::{Decoded, Pixels, RenderError, RenderLimits, check_pixels};
+use super::{Decoded, Pixels, RenderError, RenderLimits, check_pixels, cmyk_to_rgb};
 
 /// The memory the decoder may use for coefficients (progressive files keep
 /// the whole image's).
@@ -43,15 +43,7 @@ pub(super) fn decode_scaled(
             true,
         ),
         // A CMYK profile does not describe the RGB made from it: dropped.
-        jpeg_decoder::PixelFormat::CMYK32 => (
-            data.chunks_exact(4)
-                .flat_map(|p| {
-                    let ink = |c: u8| ((255 - u16::from(c)) * (255 - u16::from(p[3])) / 255) as u8;
-                    [ink(p[0]), ink(p[1]), ink(p[2])]
-                })
-                .collect(),
-            false,
-        ),
+        jpeg_decoder::PixelFormat::CMYK32 => (cmyk_to_rgb(&data), false),
     };
     if rgb.len() < expected * 3 {
         return Err(RenderError::Decode("truncated image data".into()));

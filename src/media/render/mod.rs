@@ -265,6 +265,16 @@ pub fn encode(
     Ok(out)
 }
 
+/// RGB from CMYK samples (0: no ink), as decoders hand them over.
+fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
+    cmyk.chunks_exact(4)
+        .flat_map(|p| {
+            let ink = |c: u8| ((255 - u16::from(c)) * (255 - u16::from(p[3])) / 255) as u8;
+            [ink(p[0]), ink(p[1]), ink(p[2])]
+        })
+        .collect()
+}
+
 /// RGBA over white, as MediaWiki's `-background white` gives JPEGs.
 fn flatten_on_white(pixels: &Pixels) -> Vec<u8> {
     pixels

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use image::{AnimationDecoder, DynamicImage, ImageDecoder};
 
-use super::{Decoded, Pixels, RenderError, RenderLimits, check_pixels, resize};
+use super::{Decoded, Pixels, RenderError, RenderLimits, check_pixels, cmyk_to_rgb, resize};
 
 fn decode_error(error: impl std::fmt::Display) -> RenderError {
     RenderError::Decode(error.to_string())
@@ -103,16 +103,7 @@ pub(super) fn decode_tiff_page(
                 .flat_map(|p| [p[0], p[0], p[0], p[1]])
                 .collect(),
         ),
-        ColorType::CMYK(8) => (
-            false,
-            samples
-                .chunks_exact(4)
-                .flat_map(|p| {
-                    let ink = |c: u8| ((255 - u16::from(c)) * (255 - u16::from(p[3])) / 255) as u8;
-                    [ink(p[0]), ink(p[1]), ink(p[2])]
-                })
-                .collect(),
-        ),
+        ColorType::CMYK(8) => (false, cmyk_to_rgb(&samples)),
         other => {
             return Err(RenderError::Decode(format!(
                 "unsupported TIFF colour type {other:?}"
