@@ -155,8 +155,14 @@ pub struct ImageInfoParams {
 /// What `*urlwidth`, `*urlheight` and `*urlparam` ask for.
 #[derive(Debug, Clone, Default)]
 pub struct ThumbRequest {
-    /// `getScale`: None when no thumbnail is asked for.
-    scale: Option<Box<ThumbParams>>,
+    /// None when no thumbnail is asked for.
+    asked: Option<Box<AskedThumb>>,
+}
+
+/// A thumbnail request: `getScale`'s size and `*urlparam`.
+#[derive(Debug, Clone, Default)]
+struct AskedThumb {
+    scale: ThumbParams,
     url_param: String,
 }
 
@@ -188,8 +194,8 @@ impl ThumbRequest {
         } else {
             None
         }
-        .map(Box::new);
-        Ok(ThumbRequest { scale, url_param })
+        .map(|scale| Box::new(AskedThumb { scale, url_param }));
+        Ok(ThumbRequest { asked: scale })
     }
 
     /// `mergeThumbParams`: the thumbnail parameters for `file` (a file's
@@ -202,9 +208,10 @@ impl ThumbRequest {
         ctx: &Ctx<'_>,
     ) -> Result<(Option<ThumbParams>, Vec<ModuleWarning>), ApiError> {
         let mut warnings = Vec::new();
-        let Some(mut params) = self.scale.as_deref().cloned() else {
+        let Some(asked) = self.asked.as_deref() else {
             return Ok((None, warnings));
         };
+        let mut params = asked.scale.clone();
         let name = &file.name;
         let facts = &file.facts;
         if params.width.is_none() && params.height.is_some() {
@@ -238,7 +245,7 @@ impl ThumbRequest {
                 _ => Ok(()),
             }
         };
-        if self.url_param.is_empty() {
+        if asked.url_param.is_empty() {
             normalisable(&params)?;
             return Ok((Some(params), warnings));
         }
@@ -255,7 +262,7 @@ impl ThumbRequest {
             ));
             return Ok((Some(params), warnings));
         };
-        let Some(parsed) = handler.parse_param_string(&self.url_param) else {
+        let Some(parsed) = handler.parse_param_string(&asked.url_param) else {
             warnings.push((
                 "badurlparam",
                 Message::new(
