@@ -105,14 +105,21 @@ impl Thumbnails {
         }
     }
 
-    /// The URL of `row` at `width` pixels, as `Special:FilePath/X?width=W`
-    /// and `Special:Redirect/file/X?width=W` redirect to: its thumbnail, the
-    /// original when it would not be scaled, the icon without a handler.
-    /// None when no thumbnail can be made at that width.
-    pub fn url_for_width(&self, row: &FileVersionRow, width: i64) -> Option<String> {
+    /// The URL of `row` at `width` pixels (within `height`, if given), as
+    /// `Special:FilePath/X?width=W` and `Special:Redirect/file/X?width=W&
+    /// height=H` redirect to: its thumbnail, the original when it would not
+    /// be scaled, the icon without a handler. None when no thumbnail can be
+    /// made at that size (MediaWiki then redirects to the original).
+    pub fn url_for_width(
+        &self,
+        row: &FileVersionRow,
+        width: i64,
+        height: Option<i64>,
+    ) -> Option<String> {
         let source = ThumbSource::from_row(row);
         let params = ThumbParams {
             width: Some(width),
+            height,
             ..ThumbParams::default()
         };
         self.url(&source, &self.plan(&source, &params))
@@ -179,4 +186,54 @@ impl Thumbnails {
 
 fn storage_error(error: std::io::Error) -> ThumbError {
     ThumbError::creating(500, format_args!("the thumbnail store failed: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, mime: &str, width: i64, height: i64) -> FileVersionRow {
+        FileVersionRow {
+            id: 1,
+            name: name.to_owned(),
+            archive_name: None,
+            size: 1,
+            width,
+            height,
+            bits: 8,
+            media_type: "BITMAP".to_owned(),
+            mime: mime.to_owned(),
+            sha1: "0".repeat(40),
+            metadata: "null".to_owned(),
+            common_metadata: "[]".to_owned(),
+            user_id: None,
+            comment: String::new(),
+            timestamp: 0,
+            user_name: None,
+        }
+    }
+
+    #[test]
+    fn special_filepath_widths_give_thumbnail_original_or_icon() {
+        let config = Config::from_toml(&[]).expect("defaults");
+        let repo = FileRepo::new(std::path::Path::new("/data"), "http://w");
+        let thumbs = Thumbnails::new(repo.clone(), "http://w", &config);
+        let png = row("P.png", "image/png", 320, 200);
+        let thumb = thumbs.url_for_width(&png, 50, None).expect("a URL");
+        assert!(thumb.ends_with("/P.png/50px-P.png"), "{thumb}");
+        // A box: 50 high gives 80 wide.
+        let boxed = thumbs.url_for_width(&png, 500, Some(50)).expect("a URL");
+        assert!(boxed.ends_with("/80px-P.png"), "{boxed}");
+        assert_eq!(
+            thumbs.url_for_width(&png, 1000, None),
+            Some(repo.public_url("P.png"))
+        );
+        let pdf = row("D.pdf", "application/pdf", 0, 0);
+        assert_eq!(
+            thumbs.url_for_width(&pdf, 50, None).as_deref(),
+            Some("http://w/resources/assets/file-type-icons/fileicon-pdf.png")
+        );
+        let huge = row("H.png", "image/png", 100_000, 100_000);
+        assert_eq!(thumbs.url_for_width(&huge, 50, None), None);
+    }
 }

@@ -143,7 +143,8 @@ pub(super) fn animated_gif(
     check_pixels(canvas_width, canvas_height, limits)?;
     let mut out = Vec::new();
     {
-        let mut encoder = image::codecs::gif::GifEncoder::new_with_speed(&mut out, 10);
+        let mut encoder =
+            image::codecs::gif::GifEncoder::new_with_speed(&mut out, super::GIF_QUANTIZER_SPEED);
         encoder
             .set_repeat(image::codecs::gif::Repeat::Infinite)
             .map_err(|e| RenderError::Encode(e.to_string()))?;
@@ -157,7 +158,7 @@ pub(super) fn animated_gif(
                 alpha: true,
                 data: buffer.into_raw(),
             };
-            let scaled = resize(&pixels, width, height)?;
+            let scaled = resize(pixels, width, height)?;
             let image = image::RgbaImage::from_raw(width, height, scaled.data)
                 .ok_or_else(|| RenderError::Encode("frame size".into()))?;
             encoder

@@ -116,3 +116,62 @@ fn embedded_image_fits(data: &[u8], max_pixels: u64) -> bool {
     };
     dimensions.is_some_and(|(width, height)| u64::from(width) * u64::from(height) <= max_pixels)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> RenderLimits {
+        RenderLimits {
+            max_pixels: 12_500_000,
+            max_animated_gif_area: 12_500_000,
+            jpeg_quality: 80,
+            max_svg_nodes: 200_000,
+        }
+    }
+
+    fn rasterized(svg: &str) -> Result<Decoded, RenderError> {
+        let mut file = tempfile::NamedTempFile::new().expect("temporary file");
+        std::io::Write::write_all(&mut file, svg.as_bytes()).expect("written");
+        rasterize(file.path(), 50, 50, None, &limits())
+    }
+
+    #[test]
+    fn a_billion_laughs_fails_at_parse_time() {
+        let mut svg =
+            String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE svg [\n<!ENTITY l0 \"lol\">\n");
+        for level in 1..10 {
+            let previous = format!("&l{};", level - 1);
+            svg.push_str(&format!("<!ENTITY l{level} \"{}\">\n", previous.repeat(10)));
+        }
+        svg.push_str(
+            "]>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"50\" height=\"50\"><text>&l9;</text></svg>",
+        );
+        let started = std::time::Instant::now();
+        let error = rasterized(&svg).err().expect("refused");
+        assert!(error.to_string().contains("invalid SVG"), "{error}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_million_elements_exceed_the_node_limit() {
+        let mut svg =
+            String::from("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"50\" height=\"50\">");
+        svg.push_str(&"<g/>".repeat(1_000_000));
+        svg.push_str("</svg>");
+        let error = rasterized(&svg).err().expect("refused");
+        assert!(error.to_string().contains("nodes limit"), "{error}");
+    }
+
+    #[test]
+    fn external_images_are_never_read() {
+        let secret = tempfile::NamedTempFile::new().expect("temporary file");
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"50\" height=\"50\"><image width=\"50\" height=\"50\" xlink:href=\"file://{}\"/></svg>",
+            secret.path().display()
+        );
+        // Rendered without the image: transparent.
+        let decoded = rasterized(&svg).expect("rendered");
+        assert!(decoded.pixels.data.chunks_exact(4).all(|px| px[3] == 0));
+    }
+}
