@@ -1,8 +1,8 @@
 //! The facts imageinfo reports about a file's content: width, height, bit
 //! depth and the media handler's metadata (`metadata`, `commonmetadata`),
 //! read from the bytes the way MediaWiki 1.39's handlers do: PNGHandler,
-//! GIFHandler, JpegHandler (Exif), WebPHandler and SvgHandler. BMP and TIFF
-//! report their dimensions; types without a handler (text, PDF without the
+//! GIFHandler, JpegHandler and TiffHandler (Exif), WebPHandler and
+//! SvgHandler. BMP reports its dimensions; types without a handler (text, PDF without the
 //! PdfHandler extension) report zeros, `metadata: null` and
 //! `commonmetadata: []`.
 //!
@@ -18,6 +18,7 @@ mod png;
 mod svg;
 #[cfg(test)]
 mod tests;
+mod tiff;
 mod webp;
 
 use std::io::{self, Read};
@@ -55,9 +56,11 @@ pub fn media_facts(path: &Path, mime: &str) -> MediaFacts {
         "image/webp" => webp::webp_facts(path).unwrap_or_else(broken),
         "image/svg+xml" | "image/svg" => svg::svg_facts(path)
             .unwrap_or_else(|_| svg::svg_error("Error reading SVG file.".to_owned())),
-        "image/x-bmp" | "image/x-ms-bmp" | "image/tiff" => {
-            // getimagesize()'s dimensions; BmpHandler and TiffHandler
-            // metadata are not reproduced.
+        "image/tiff" => {
+            tiff::tiff_facts(path).unwrap_or_else(|_| Handled::broken(EXIF_BROKEN, true))
+        }
+        "image/x-bmp" | "image/x-ms-bmp" => {
+            // getimagesize()'s dimensions: BmpHandler keeps no metadata.
             let size = imagesize::size(path).ok();
             let side = |side: usize| i64::try_from(side).unwrap_or(0);
             Handled {

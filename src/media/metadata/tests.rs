@@ -353,3 +353,19 @@ fn broken_files_get_mediawikis_error_marker() -> io::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn tiff_exif_comes_from_the_files_own_directory() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/thumbs/pages.tif");
+    let tiff = media_facts(&path, "image/tiff");
+    assert_eq!((tiff.width, tiff.height), (90, 60));
+    let value = |name: &str| {
+        tiff.metadata
+            .as_array()
+            .and_then(|items| items.iter().find(|item| item["name"] == name))
+            .map(|item| item["value"].clone())
+    };
+    assert_eq!(value("ImageWidth"), Some(json!(90)));
+    assert_eq!(value("ImageLength"), Some(json!(60)));
+    assert_eq!(value("MEDIAWIKI_EXIF_VERSION"), Some(json!(2)));
+}
