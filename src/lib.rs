@@ -12,6 +12,8 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod pages;
 pub mod startup;
 pub mod storage;
 pub mod upload;
+pub mod web;

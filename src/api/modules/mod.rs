@@ -5,12 +5,22 @@
 
 pub mod auth;
 pub mod delete;
+pub mod edit;
+pub mod filearchive;
+pub mod filerepoinfo;
+pub mod filerevert;
 pub mod imageinfo;
+pub mod info;
 pub mod lists;
+pub mod movepage;
 mod pageset;
 pub mod paraminfo;
+pub mod purge;
 pub mod query;
+pub mod revisions;
+pub mod rsd;
 pub mod siteinfo;
+pub mod undelete;
 pub mod upload;
 
 use super::params::{ParamSpec, ParamType};
@@ -55,11 +65,17 @@ impl ModuleSpec {
 pub const ACTIONS: &[&str] = &[
     "clientlogin",
     "delete",
+    "edit",
+    "filerevert",
     "help",
     "login",
     "logout",
+    "move",
     "paraminfo",
+    "purge",
     "query",
+    "rsd",
+    "undelete",
     "upload",
 ];
 /// The values of `format`.
@@ -147,7 +163,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 19] {
+pub fn all_modules() -> [&'static ModuleSpec; 28] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -162,12 +178,21 @@ pub fn all_modules() -> [&'static ModuleSpec; 19] {
         &query::USERINFO,
         &siteinfo::SITEINFO,
         &imageinfo::IMAGEINFO,
-        &pageset::INFO,
+        &info::INFO,
+        &revisions::REVISIONS,
         &imageinfo::STASHIMAGEINFO,
         &lists::ALLIMAGES,
+        &filearchive::FILEARCHIVE,
         &lists::LOGEVENTS,
+        &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,
+        &edit::EDIT,
+        &filerevert::FILEREVERT,
+        &movepage::MOVE,
+        &purge::PURGE,
+        &undelete::UNDELETE,
+        &rsd::RSD,
     ]
 }
 
@@ -189,6 +214,11 @@ pub enum Parsed {
     ParamInfo(paraminfo::ParamInfoParams),
     Upload(Box<upload::UploadParams>),
     Delete(delete::DeleteParams),
+    Edit(Box<edit::EditParams>),
+    FileRevert(filerevert::FileRevertParams),
+    Move(movepage::MoveParams),
+    Purge(purge::PurgeParams),
+    Undelete(undelete::UndeleteParams),
 }
 
 /// The spec of an action by name.
@@ -202,6 +232,12 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "paraminfo" => &paraminfo::PARAMINFO,
         "upload" => &upload::UPLOAD,
         "delete" => &delete::DELETE,
+        "edit" => &edit::EDIT,
+        "filerevert" => &filerevert::FILEREVERT,
+        "move" => &movepage::MOVE,
+        "purge" => &purge::PURGE,
+        "undelete" => &undelete::UNDELETE,
+        "rsd" => &rsd::RSD,
         _ => return None,
     })
 }
@@ -226,6 +262,11 @@ pub fn parse(
         "paraminfo" => Parsed::ParamInfo(paraminfo::ParamInfoParams::parse(&mut reader)?),
         "upload" => Parsed::Upload(Box::new(upload::UploadParams::parse(&mut reader)?)),
         "delete" => Parsed::Delete(delete::DeleteParams::parse(&mut reader)?),
+        "edit" => Parsed::Edit(Box::new(edit::EditParams::parse(&mut reader)?)),
+        "filerevert" => Parsed::FileRevert(filerevert::FileRevertParams::parse(&mut reader)?),
+        "move" => Parsed::Move(movepage::MoveParams::parse(&mut reader)?),
+        "purge" => Parsed::Purge(purge::PurgeParams::parse(&mut reader)?),
+        "undelete" => Parsed::Undelete(undelete::UndeleteParams::parse(&mut reader)?),
         _ => Parsed::Help,
     })
 }
@@ -244,6 +285,11 @@ impl Parsed {
             Parsed::ParamInfo(params) => paraminfo::execute(params, ctx),
             Parsed::Upload(params) => upload::execute(*params, ctx).await,
             Parsed::Delete(params) => delete::execute(params, ctx).await,
+            Parsed::Edit(params) => edit::execute(*params, ctx).await,
+            Parsed::FileRevert(params) => filerevert::execute(params, ctx).await,
+            Parsed::Move(params) => movepage::execute(params, ctx).await,
+            Parsed::Purge(params) => purge::execute(params, ctx).await,
+            Parsed::Undelete(params) => undelete::execute(params, ctx).await,
         }
     }
 }
