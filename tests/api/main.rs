@@ -10,6 +10,7 @@ mod envelope;
 mod lists;
 mod login;
 mod ops;
+mod page_transcripts;
 mod paraminfo;
 mod siteinfo;
 mod tokens;
