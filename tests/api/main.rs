@@ -9,6 +9,7 @@ mod clients;
 mod envelope;
 mod lists;
 mod login;
+mod migration;
 mod ops;
 mod page_transcripts;
 mod paraminfo;
