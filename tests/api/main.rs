@@ -12,6 +12,7 @@ mod login;
 mod migration;
 mod ops;
 mod page_transcripts;
+mod pages;
 mod paraminfo;
 mod siteinfo;
 mod tokens;
