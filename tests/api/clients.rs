@@ -287,3 +287,120 @@ async fn clients_upload_from_a_url() {
         );
     }
 }
+
+/// pywikibot (`FilePage.text`, `Page.save()`), mwclient (`Page.text()`,
+/// `Page.edit()`), mwn (`bot.read()`, `bot.edit()`) and nodemw
+/// (`getArticle`, `edit`) read a File page's description and save a new
+/// one; the API then shows the new text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_client_reads_and_edits_a_file_page() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.login_as_bot().await;
+    for (seed, client) in CLIENTS.iter().enumerate() {
+        let filename = format!("Client page {seed}.png");
+        let description = format!("Uploaded description {seed}.\n[[Category:Client files]]");
+        let uploaded = app
+            .upload(
+                &[("filename", &filename), ("text", &description)],
+                Some(&png(16, 16, 3000 + seed as u32)),
+            )
+            .await;
+        assert_eq!(uploaded["upload"]["result"], "Success", "{uploaded}");
+        let title = format!("File:{filename}");
+        let new_text = format!("Edited by {client}.\n[[Category:Edited]]");
+        let result = run_client(
+            client,
+            &app.api,
+            BOT_LOGIN,
+            BOT_PASSWORD,
+            &["page", "--title", &title, "--text", &new_text],
+        )
+        .await;
+        assert_eq!(result["before"], description, "{client}: {result}");
+        assert_eq!(result["after"], new_text, "{client}: {result}");
+        let body = app
+            .get(&[
+                ("action", "query"),
+                ("prop", "revisions"),
+                ("titles", &title),
+                ("rvprop", "content|user"),
+                ("rvslots", "main"),
+                ("formatversion", "2"),
+            ])
+            .await;
+        let revision = &body["query"]["pages"][0]["revisions"][0];
+        assert_eq!(
+            revision["slots"]["main"]["content"], new_text,
+            "{client}: {body}"
+        );
+        assert_eq!(revision["user"], "Uploader", "{client}");
+    }
+}
+
+/// pywikibot's `Site.upload()` of a new version without `text` reads the
+/// page's current description first (`prop=revisions`); the page keeps it
+/// and gets MediaWiki's null revision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pywikibot_uploads_a_new_version_without_text() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let filename = "Pywikibot versions.png";
+    for (seed, extra) in [
+        (0u32, vec!["--text", "Kept description."]),
+        (1, vec!["--no-text", "--ignore-warnings"]),
+    ] {
+        let path = dir.path().join(format!("v{seed}.png"));
+        std::fs::write(&path, png(20, 20, 4000 + seed)).expect("written");
+        let mut args = vec![
+            "upload",
+            "--file",
+            path.to_str().expect("utf-8"),
+            "--filename",
+            filename,
+        ];
+        args.extend(extra);
+        run_client(
+            "pywikibot_client.py",
+            &app.api,
+            BOT_LOGIN,
+            BOT_PASSWORD,
+            &args,
+        )
+        .await;
+        // Versions are a second apart, as MediaWiki's archive names need.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "revisions|imageinfo"),
+            ("titles", &format!("File:{filename}")),
+            ("rvprop", "content|comment"),
+            ("rvslots", "main"),
+            ("rvlimit", "max"),
+            ("iilimit", "max"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let page = &body["query"]["pages"][0];
+    assert_eq!(
+        page["imageinfo"].as_array().map(Vec::len),
+        Some(2),
+        "{body}"
+    );
+    let revisions = page["revisions"].as_array().expect("revisions");
+    assert_eq!(revisions.len(), 2, "{body}");
+    for revision in revisions {
+        assert_eq!(revision["slots"]["main"]["content"], "Kept description.");
+    }
+    assert_eq!(
+        revisions[0]["comment"],
+        format!("Uploader uploaded a new version of [[File:{filename}]]")
+    );
+}

@@ -20,6 +20,7 @@ pub mod query;
 pub mod revisions;
 pub mod rsd;
 pub mod siteinfo;
+pub mod templates;
 pub mod undelete;
 pub mod upload;
 
@@ -163,7 +164,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 28] {
+pub fn all_modules() -> [&'static ModuleSpec; 29] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -180,6 +181,7 @@ pub fn all_modules() -> [&'static ModuleSpec; 28] {
         &imageinfo::IMAGEINFO,
         &info::INFO,
         &revisions::REVISIONS,
+        &templates::TEMPLATES,
         &imageinfo::STASHIMAGEINFO,
         &lists::ALLIMAGES,
         &filearchive::FILEARCHIVE,

@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{ModuleSpec, filerepoinfo, imageinfo, info, lists, pageset, revisions, siteinfo};
+use super::{
+    ModuleSpec, filerepoinfo, imageinfo, info, lists, pageset, revisions, siteinfo, templates,
+};
 use crate::api::request::RawParams;
 use crate::api::{
     ApiError, Ctx, Message, Output, ParamReader, ParamSpec, ParamType, iso_timestamp,
@@ -11,7 +13,16 @@ use crate::api::{
 use crate::auth::TokenType;
 
 /// Prop modules available under `prop=`.
-pub const PROP_MODULES: &[&str] = &["imageinfo", "info", "revisions", "stashimageinfo"];
+pub const PROP_MODULES: &[&str] = &[
+    "imageinfo",
+    "info",
+    "revisions",
+    "stashimageinfo",
+    "templates",
+];
+
+/// Modules available as `generator=` (issue 13 adds the others).
+pub const GENERATOR_MODULES: &[&str] = &["templates"];
 
 /// Meta modules available under `meta=`.
 pub const META_MODULES: &[&str] = &["filerepoinfo", "siteinfo", "tokens", "userinfo"];
@@ -35,7 +46,10 @@ pub static QUERY: ModuleSpec = ModuleSpec {
         ParamSpec::string("titles").multi(),
         ParamSpec::integer("pageids").multi(),
         ParamSpec::integer("revids").multi(),
-        ParamSpec::new("generator", ParamType::Submodule(&[], "query+")),
+        ParamSpec::new(
+            "generator",
+            ParamType::Submodule(GENERATOR_MODULES, "query+"),
+        ),
         ParamSpec::flag("redirects"),
         ParamSpec::flag("converttitles"),
     ],
@@ -113,6 +127,8 @@ pub static USERINFO: ModuleSpec = ModuleSpec {
 /// modules asked for, each in the order asked for (which is the order
 /// of their output).
 pub struct QueryParams {
+    /// `generator=templates`: the set's pages are the templates of these.
+    generator: Option<templates::TemplatesParams>,
     pages: pageset::PageSetParams,
     /// `indexpageids`: also list the page ids, in page order.
     index_page_ids: bool,
@@ -131,6 +147,7 @@ enum Prop {
     ImageInfo(imageinfo::ImageInfoParams),
     Revisions(Box<revisions::RevisionsParams>),
     StashImageInfo(imageinfo::StashImageInfoParams),
+    Templates(templates::TemplatesParams),
 }
 
 enum Meta {
@@ -148,10 +165,9 @@ impl QueryParams {
     ) -> Result<QueryParams, ApiError> {
         let p = |name| QUERY.param(name);
         let mut reader = ParamReader::new(raw, output, QUERY.prefix, QUERY.path, high_limits);
-        // No generator modules exist yet: every value is unrecognized.
         let prop_names = reader.choices(p("prop"))?;
         let list_names = reader.choices(p("list"))?;
-        reader.choice(p("generator"))?;
+        let generator_name = reader.choice(p("generator"))?;
         let meta = reader.choices(p("meta"))?;
         let index_page_ids = reader.flag(p("indexpageids"))?;
         let modules = [&prop_names, &list_names, &meta]
@@ -213,6 +229,7 @@ impl QueryParams {
                 "info" => &info::INFO,
                 "imageinfo" => &imageinfo::IMAGEINFO,
                 "revisions" => &revisions::REVISIONS,
+                "templates" => &templates::TEMPLATES,
                 _ => &imageinfo::STASHIMAGEINFO,
             };
             let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
@@ -221,10 +238,24 @@ impl QueryParams {
                 "imageinfo" => imageinfo::ImageInfoParams::parse(&mut reader).map(Prop::ImageInfo),
                 "revisions" => revisions::RevisionsParams::parse(&mut reader)
                     .map(|p| Prop::Revisions(Box::new(p))),
+                "templates" => templates::TemplatesParams::parse(&mut reader).map(Prop::Templates),
                 _ => imageinfo::StashImageInfoParams::parse(&mut reader).map(Prop::StashImageInfo),
             };
             props.push(parsed.map_err(|e| e.in_module(spec.path))?);
         }
+
+        // A generator reads its module's parameters with a "g" before them.
+        let generator = match generator_name {
+            Some(_) => {
+                let spec = &templates::TEMPLATES;
+                let mut reader = ParamReader::new(raw, output, "gtl", spec.path, high_limits);
+                Some(
+                    templates::TemplatesParams::parse(&mut reader)
+                        .map_err(|e| e.in_module(spec.path))?,
+                )
+            }
+            None => None,
+        };
 
         // Modules the client's `continue` names as done are not run again.
         let done: Vec<String> = continue_value
@@ -266,6 +297,7 @@ impl QueryParams {
             parsed.push(parse(&mut reader).map_err(|e| e.in_module(spec.path))?);
         }
         Ok(QueryParams {
+            generator,
             pages: pageset::PageSetParams {
                 titles,
                 page_ids,
@@ -296,8 +328,22 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
     let mut pending = Map::new();
     let mut unfinished: Vec<&str> = Vec::new();
     let mut limits = Map::new();
+    let mut generator_next = None;
     if !params.pages.is_empty() {
         let mut set = pageset::resolve(&params.pages, ctx).await?;
+        if let Some(generator) = &params.generator {
+            let (titles, next) = templates::generate(&set.entries, generator, ctx)
+                .await
+                .map_err(|e| e.in_module(templates::TEMPLATES.path))?;
+            generator_next = next;
+            let generated = pageset::PageSetParams {
+                titles,
+                redirects: params.pages.redirects,
+                ..pageset::PageSetParams::default()
+            };
+            set = pageset::resolve(&generated, ctx).await?;
+            set.normalized.clear();
+        }
         for prop in &params.props {
             if let Prop::Revisions(revisions) = prop {
                 revisions::check(revisions, set.is_multiple())
@@ -333,6 +379,15 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                     }
                     if let Some(limit) = run.limit_used {
                         limits.insert("revisions".into(), limit.into());
+                    }
+                }
+                Prop::Templates(templates) if !params.is_done("templates") => {
+                    let next = templates::add(&mut set.entries, templates, ctx)
+                        .await
+                        .map_err(|e| e.in_module(templates::TEMPLATES.path))?;
+                    if let Some(next) = next {
+                        pending.insert("tlcontinue".into(), next.into());
+                        unfinished.push("templates");
                     }
                 }
                 _ => {}
@@ -399,20 +454,25 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
     if !limits.is_empty() {
         ctx.output.add("limits", Value::Object(limits));
     }
+    if let Some(next) = &generator_next {
+        pending.insert("gtlcontinue".into(), next.clone().into());
+    }
     if !pending.is_empty() {
-        // The page set's part is "-" once its pages are done; then the
-        // modules done so far.
+        // The page set's part is "-" once its pages are done (with a
+        // generator: its continue parameter), then the modules done so far.
         let finished: Vec<&str> = params
             .modules
             .iter()
             .copied()
             .filter(|m| !unfinished.contains(m))
             .collect();
-        let pageset_part = if pages_unfinished { "" } else { "-" };
-        pending.insert(
-            "continue".into(),
-            format!("{pageset_part}||{}", finished.join("|")).into(),
-        );
+        let value = match (&generator_next, pages_unfinished) {
+            // The next batch of generated pages runs every module afresh.
+            (Some(_), false) => "gtlcontinue||".to_owned(),
+            (_, true) => format!("||{}", finished.join("|")),
+            (None, false) => format!("-||{}", finished.join("|")),
+        };
+        pending.insert("continue".into(), value.into());
         ctx.output.add_on_top("continue", Value::Object(pending));
     }
     if !pages_unfinished && let Some(flag) = ctx.output.flag(true) {
