@@ -212,7 +212,7 @@ pub enum Parsed {
     Login(auth::LoginParams),
     ClientLogin(auth::ClientLoginParams),
     Logout,
-    Query(query::QueryParams),
+    Query(Box<query::QueryParams>),
     ParamInfo(paraminfo::ParamInfoParams),
     Upload(Box<upload::UploadParams>),
     Delete(delete::DeleteParams),
@@ -254,7 +254,7 @@ pub fn parse(
     if spec.path == query::QUERY.path {
         // Query reads its submodules' parameters too, each with its prefix.
         let params = query::QueryParams::parse(raw, &mut ctx.output, high_limits)?;
-        return Ok(Parsed::Query(params));
+        return Ok(Parsed::Query(Box::new(params)));
     }
     let mut reader = ParamReader::new(raw, &mut ctx.output, spec.prefix, spec.path, high_limits);
     Ok(match spec.path {
@@ -283,7 +283,7 @@ impl Parsed {
             Parsed::Login(params) => auth::login(params, ctx).await,
             Parsed::ClientLogin(params) => auth::client_login(params, ctx).await,
             Parsed::Logout => auth::logout(ctx),
-            Parsed::Query(params) => query::execute(params, ctx).await,
+            Parsed::Query(params) => query::execute(*params, ctx).await,
             Parsed::ParamInfo(params) => paraminfo::execute(params, ctx),
             Parsed::Upload(params) => upload::execute(*params, ctx).await,
             Parsed::Delete(params) => delete::execute(params, ctx).await,
