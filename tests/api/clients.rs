@@ -404,3 +404,50 @@ async fn pywikibot_uploads_a_new_version_without_text() {
         format!("Uploader uploaded a new version of [[File:{filename}]]")
     );
 }
+
+/// pywikibot's `generate_family_file` accepts index.php's URL: it reads
+/// the `<meta name="generator">` and the `EditURI` link of the page, then
+/// siteinfo, and writes a family file for the wiki.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pywikibot_generates_a_family_file_from_index_php() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    let server = app.api.trim_end_matches("/api.php").to_owned();
+    let host = server.trim_start_matches("http://").to_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut command = Command::new(clients_dir().join("venv/bin/python"));
+    command
+        .args(["-m", "pywikibot.scripts.generate_family_file"])
+        .arg(format!("{server}/index.php/Main_Page"))
+        .arg("wikiuploadtest")
+        .env("PYWIKIBOT_DIR", dir.path())
+        .env("PYWIKIBOT_NO_USER_CONFIG", "1")
+        // It writes families/ beside where it runs.
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("generate_family_file runs");
+        // Answers to its questions: keep the URL, no other languages.
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(b"y\n\n\n");
+        }
+        child.wait_with_output().expect("finished")
+    })
+    .await
+    .expect("joined");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("MediaWiki version: 1.39"), "{stdout}");
+    let family = std::fs::read_to_string(dir.path().join("families/wikiuploadtest_family.py"))
+        .expect("family file written");
+    assert!(family.contains(&format!("'en': '{host}'")), "{family}");
+}
