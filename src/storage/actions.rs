@@ -126,21 +126,7 @@ impl Database {
         if let Some(page) = &page {
             archive_page(&mut tx, page, deletion.now).await?;
         }
-        let log_id = insert_log(
-            &mut tx,
-            &NewLogEntry {
-                log_type: "delete",
-                action: "delete",
-                namespace: FILE_NAMESPACE,
-                title: deletion.name,
-                page_id: page.map(|p| p.id),
-                user_id: Some(deletion.deleted_by),
-                timestamp: deletion.now,
-                comment: deletion.log_comment,
-                params: "[]".into(),
-            },
-        )
-        .await?;
+        let log_id = log_file_deletion(&mut tx, deletion, page.map(|p| p.id)).await?;
         tx.commit().await?;
         Ok(log_id)
     }
@@ -159,21 +145,7 @@ impl Database {
                 .await?;
         }
         let page = page_in(&mut tx, FILE_NAMESPACE, deletion.name).await?;
-        let log_id = insert_log(
-            &mut tx,
-            &NewLogEntry {
-                log_type: "delete",
-                action: "delete",
-                namespace: FILE_NAMESPACE,
-                title: deletion.name,
-                page_id: page.map(|p| p.id),
-                user_id: Some(deletion.deleted_by),
-                timestamp: deletion.now,
-                comment: deletion.log_comment,
-                params: "[]".into(),
-            },
-        )
-        .await?;
+        let log_id = log_file_deletion(&mut tx, deletion, page.map(|p| p.id)).await?;
         tx.commit().await?;
         Ok(log_id)
     }
@@ -337,6 +309,29 @@ impl Database {
         tx.commit().await?;
         Ok(log_id)
     }
+}
+
+/// The `delete/delete` log entry of a file deletion, through `conn`.
+async fn log_file_deletion(
+    conn: &mut AnyConnection,
+    deletion: &FileDeletion<'_>,
+    page_id: Option<i64>,
+) -> Result<i64, StorageError> {
+    insert_log(
+        conn,
+        &NewLogEntry {
+            log_type: "delete",
+            action: "delete",
+            namespace: FILE_NAMESPACE,
+            title: deletion.name,
+            page_id,
+            user_id: Some(deletion.deleted_by),
+            timestamp: deletion.now,
+            comment: deletion.log_comment,
+            params: "[]".into(),
+        },
+    )
+    .await
 }
 
 /// Copies a file version into `deleted_files`, through `conn`.

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::helpers::*;
 use crate::on_both_backends;
+use crate::transcripts::log_in_as;
 
 const REFERENCE_SERVER: &str = "http://127.0.0.1:8080";
 
@@ -265,7 +266,7 @@ async fn replay(backend: Backend, name: &str, policy: &Policy) {
             let identity = exchange["as"].as_str().unwrap_or("anonymous").to_owned();
             if !clients.contains_key(&identity) {
                 let client = new_client();
-                log_in(&app, &client, &identity).await;
+                log_in_as(&app, &client, &identity).await;
                 let token = app
                     .get_with(&client, &[("action", "query"), ("meta", "tokens")])
                     .await["query"]["tokens"]["csrftoken"]
@@ -415,47 +416,6 @@ fn normalize_server(value: &Value, server: &str) -> Value {
         ),
         other => other.clone(),
     }
-}
-
-async fn log_in(app: &TestApp, client: &reqwest::Client, identity: &str) {
-    let (name, password, how) = match identity {
-        "Uploader@bot" => (BOT_LOGIN, BOT_PASSWORD, "login"),
-        "Uploader@nourl" => (NOURL_BOT_LOGIN, NOURL_BOT_PASSWORD, "login"),
-        "Admin" => ("Admin", ADMIN_PASSWORD, "clientlogin"),
-        _ => return,
-    };
-    let token = app.login_token_with(client).await;
-    let body = match how {
-        "login" => {
-            app.post_with(
-                client,
-                &[
-                    ("action", "login"),
-                    ("lgname", name),
-                    ("lgpassword", password),
-                    ("lgtoken", &token),
-                ],
-            )
-            .await
-        }
-        _ => {
-            app.post_with(
-                client,
-                &[
-                    ("action", "clientlogin"),
-                    ("username", name),
-                    ("password", password),
-                    ("logintoken", &token),
-                    ("loginreturnurl", "http://127.0.0.1/"),
-                ],
-            )
-            .await
-        }
-    };
-    assert!(
-        body.to_string().contains("Success") || body.to_string().contains("PASS"),
-        "{body}"
-    );
 }
 
 async fn page_edits_match_the_reference(backend: Backend) {

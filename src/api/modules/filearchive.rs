@@ -6,9 +6,8 @@ use serde_json::{Map, Value};
 
 use super::ModuleSpec;
 use super::imageinfo::escape_html;
-use super::lists::{ListBatch, name_part_key, simple_error, split_batch};
+use super::lists::{ListBatch, bad_continue, name_part_key, sha1_filter, split_batch};
 use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType, iso_timestamp};
-use crate::pages::hash::sha1_hex_from_base36;
 use crate::pages::title::{FILE, Title};
 use crate::storage::{DeletedFileListing, DeletedFileRow};
 
@@ -143,38 +142,11 @@ fn listing(params: &FileArchiveParams, ctx: &Ctx<'_>) -> Result<DeletedFileListi
             .map(|part| name_part_key(part, sitename))
             .transpose()
     };
-    let sha1 = match (&params.sha1, &params.sha1_base36) {
-        (Some(hex), _) => {
-            let hex = hex.to_lowercase();
-            if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(simple_error(
-                    "invalidsha1hash",
-                    "The SHA1 hash provided is not valid.",
-                ));
-            }
-            Some(hex)
-        }
-        (None, Some(base36)) => {
-            let base36 = base36.to_lowercase();
-            if base36.len() != 31 || !base36.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(simple_error(
-                    "invalidsha1base36hash",
-                    "The SHA1Base36 hash provided is not valid.",
-                ));
-            }
-            Some(sha1_hex_from_base36(&base36))
-        }
-        (None, None) => None,
-    };
+    let sha1 = sha1_filter(params.sha1.as_deref(), params.sha1_base36.as_deref())?;
     let resume = match &params.resume {
         Some(value) => {
             let parts: Vec<&str> = value.split('|').collect();
-            let bad = || {
-                simple_error(
-                    "badcontinue",
-                    "Invalid continue param. You should pass the original value returned by the previous query.",
-                )
-            };
+            let bad = bad_continue;
             let [name, _timestamp, id] = parts.as_slice() else {
                 return Err(bad());
             };

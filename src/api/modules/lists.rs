@@ -408,29 +408,7 @@ async fn all_images(params: AllImagesParams, ctx: &Ctx<'_>) -> Result<ListBatch,
             resume: params.resume,
         }
     };
-    let sha1 = match (params.sha1, params.sha1_base36) {
-        (Some(hex), _) => {
-            let hex = hex.to_lowercase();
-            if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(simple_error(
-                    "invalidsha1hash",
-                    "The SHA1 hash provided is not valid.",
-                ));
-            }
-            Some(hex)
-        }
-        (None, Some(base36)) => {
-            let base36 = base36.to_lowercase();
-            if base36.len() != 31 || !base36.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(simple_error(
-                    "invalidsha1base36hash",
-                    "The SHA1Base36 hash provided is not valid.",
-                ));
-            }
-            Some(sha1_hex_from_base36(&base36))
-        }
-        (None, None) => None,
-    };
+    let sha1 = sha1_filter(params.sha1.as_deref(), params.sha1_base36.as_deref())?;
     // MediaWiki compares major and minor type; a type without a slash has
     // the minor type "unknown".
     let mimes = params.mimes.map(|mimes| {
@@ -774,6 +752,37 @@ pub(super) fn split_batch<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, Option<T>
     (rows, next)
 }
 
+/// A SHA-1 filter given in hex or in base 36 (hex wins), as 40 hex
+/// digits; `invalidsha1hash`/`invalidsha1base36hash` when malformed.
+pub(super) fn sha1_filter(
+    hex: Option<&str>,
+    base36: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    match (hex, base36) {
+        (Some(hex), _) => {
+            let hex = hex.to_lowercase();
+            if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(simple_error(
+                    "invalidsha1hash",
+                    "The SHA1 hash provided is not valid.",
+                ));
+            }
+            Ok(Some(hex))
+        }
+        (None, Some(base36)) => {
+            let base36 = base36.to_lowercase();
+            if base36.len() != 31 || !base36.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(simple_error(
+                    "invalidsha1base36hash",
+                    "The SHA1Base36 hash provided is not valid.",
+                ));
+            }
+            Ok(Some(sha1_hex_from_base36(&base36)))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
 /// "a", "a and b", "a, b and c": MediaWiki's English list.
 fn english_list(items: &[String]) -> String {
     match items.split_last() {
@@ -793,7 +802,7 @@ fn must_use_with(param: &str, with: &str) -> ApiError {
     )
 }
 
-fn bad_continue() -> ApiError {
+pub(super) fn bad_continue() -> ApiError {
     simple_error(
         "badcontinue",
         "Invalid continue param. You should pass the original value returned by the previous query.",

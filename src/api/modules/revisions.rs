@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::ModuleSpec;
 use super::imageinfo::escape_html;
+use super::lists::bad_continue;
 use super::pageset::{PageEntry, single_page_only};
 use crate::api::params::parse_timestamp;
 use crate::api::{
@@ -320,16 +321,7 @@ fn parse_limit(text: &str, top: i64, ctx: &mut Ctx<'_>) -> Result<i64, ApiError>
 
 /// `rvcontinue`: `timestamp|id`.
 fn parse_continue(value: &str) -> Result<(i64, i64), ApiError> {
-    let bad = || {
-        ApiError::new(
-            "badcontinue",
-            Message::new(
-                "apierror-badcontinue",
-                vec![],
-                "Invalid continue param. You should pass the original value returned by the previous query.".into(),
-            ),
-        )
-    };
+    let bad = bad_continue;
     let (timestamp, id) = value.split_once('|').ok_or_else(bad)?;
     let timestamp = parse_timestamp(timestamp).ok_or_else(bad)?;
     let id = id.trim().parse().map_err(|_| bad())?;

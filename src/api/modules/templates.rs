@@ -5,8 +5,9 @@
 use serde_json::{Map, Value};
 
 use super::ModuleSpec;
+use super::lists::bad_continue;
 use super::pageset::PageEntry;
-use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType};
+use crate::api::{ApiError, Ctx, ParamReader, ParamSpec, ParamType};
 use crate::pages::title::Title;
 
 pub static TEMPLATES: ModuleSpec = ModuleSpec {
@@ -85,17 +86,6 @@ fn parse_continue(value: &str) -> Option<(i64, i64, String)> {
     let namespace = parts.next()?.parse().ok()?;
     let title = parts.next()?.to_owned();
     Some((page, namespace, title))
-}
-
-fn bad_continue() -> ApiError {
-    ApiError::new(
-        "badcontinue",
-        Message::new(
-            "apierror-badcontinue",
-            vec![],
-            "Invalid continue param. You should pass the original value returned by the previous query.".into(),
-        ),
-    )
 }
 
 /// The templates of each page in the listing's order and limit, and
