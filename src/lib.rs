@@ -14,6 +14,8 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod media;
+pub mod pages;
 pub mod startup;
 pub mod storage;
 pub mod upload;
+pub mod web;

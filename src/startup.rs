@@ -14,6 +14,7 @@ use crate::api::{self, AppState};
 use crate::auth::rights::RightsPolicy;
 use crate::auth::{self, Accounts, SessionStore};
 use crate::config::Config;
+use crate::pages::{PageError, Pages};
 use crate::storage::{Database, StorageError};
 use crate::upload::repo::FileRepo;
 use crate::upload::{UploadError, Uploads, publish};
@@ -31,6 +32,8 @@ pub enum StartupError {
     DataDir(String, std::io::Error),
     #[error("cannot recover the file store: {0}")]
     FileStore(#[from] UploadError),
+    #[error("cannot complete the pages of an earlier release: {0}")]
+    Pages(#[from] PageError),
 }
 
 /// A bound, ready-to-run server.
@@ -78,10 +81,13 @@ impl Application {
         let server = config.server_url(bound);
         let repo = FileRepo::new(&config.data_dir, &format!("{server}{}", config.script_path));
         prepare_file_store(&db, &repo).await?;
+        let pages = Pages::new(db.clone(), &config.sitename);
+        pages.backfill(auth::now()).await?;
         let state = AppState {
             api_url: format!("{server}{}/api.php", config.script_path),
             server,
             uploads: Uploads::new(db.clone(), repo, &config),
+            pages,
             sessions: SessionStore::new(db.clone(), config.session_lifetime),
             accounts,
             db,
@@ -137,7 +143,7 @@ impl Application {
         });
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signal = stopping.clone();
-        let app = api::router(state.clone());
+        let app = api::router(state.clone()).merge(crate::web::router(state.clone()));
         let server = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

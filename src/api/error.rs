@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::message::Message;
 use crate::auth::AuthError;
+use crate::pages::PageError;
 use crate::storage::StorageError;
 use crate::upload::UploadError;
 use crate::upload::fetch::FetchError;
@@ -393,12 +394,68 @@ impl From<UploadError> for ApiError {
                 }
             }
             UploadError::PublishInProgress => simple("publishfailed", err.to_string()),
+            UploadError::NoSuchFile => PageError::MissingTitle.into(),
+            UploadError::NoSuchVersion => simple("filerevert-badversion", err.to_string()),
+            UploadError::FileTypeMismatch => simple("filetypemismatch", err.to_string()),
+            UploadError::Page(page) => page.into(),
             UploadError::Storage(storage) => storage.into(),
             UploadError::Io(io) => {
                 tracing::error!(error = %io, "file storage failure");
                 ApiError::internal("FileBackendError")
             }
         }
+    }
+}
+
+impl From<PageError> for ApiError {
+    fn from(err: PageError) -> ApiError {
+        let text = err.to_string();
+        let (code, params): (&str, Vec<Value>) = match err {
+            PageError::Storage(storage) => return storage.into(),
+            PageError::MissingTitle => ("missingtitle", vec![]),
+            PageError::NoSuchPageId(id) => ("nosuchpageid", vec![id.into()]),
+            PageError::ArticleExists => ("articleexists", vec![]),
+            PageError::EditConflict => ("editconflict", vec![]),
+            PageError::PageDeleted => ("pagedeleted", vec![]),
+            PageError::InvalidSection => {
+                return ApiError::new(
+                    "invalidsection",
+                    Message::new(
+                        "apierror-invalidsection",
+                        vec![],
+                        "The <var>section</var> parameter must be a valid section ID or <kbd>new</kbd>."
+                            .into(),
+                    ),
+                );
+            }
+            PageError::NoSuchSection(section) => ("nosuchsection", vec![section.into()]),
+            PageError::BadMd5 => ("badmd5", vec![]),
+            PageError::NoSuchRevision(id) => ("nosuchrevid", vec![id.into()]),
+            PageError::RevisionWrongPage { revision, title } => {
+                ("revwrongpage", vec![revision.into(), title.into()])
+            }
+            PageError::UndoFailure => ("undofailure", vec![]),
+            PageError::ContentTooBig => {
+                let kib = crate::pages::edit::MAX_ARTICLE_BYTES / 1024;
+                return ApiError::new(
+                    "contenttoobig",
+                    Message::new(
+                        "apierror-contenttoobig",
+                        vec![kib.into()],
+                        format!(
+                            "The content you supplied exceeds the article size limit of {} kibibytes.",
+                            crate::upload::thousands(kib as u64)
+                        ),
+                    ),
+                );
+            }
+            PageError::EmptyNewSection => ("emptynewsection", vec![]),
+            PageError::CantUndelete => ("cantundelete", vec![]),
+        };
+        ApiError::new(
+            code,
+            Message::new(&format!("apierror-{code}"), params, text),
+        )
     }
 }
 

@@ -1,7 +1,8 @@
 //! Serving files over HTTP: originals and old versions under the URLs
-//! imageinfo gives (`/images/...`), stashed files to their owner
-//! (`/index.php/Special:UploadStash/file/<key>`), and a plain HTML page per
-//! file (`/index.php/File:<Name>`, imageinfo's `descriptionurl`).
+//! imageinfo gives (`/images/...`, thumbnails under `images/thumb/` handed
+//! to `thumbs`), and stashed files to their owner (for index.php's
+//! `Special:UploadStash/file/<key>`, see `web`). `serve` is the one helper
+//! that streams a file, for originals and thumbnails alike.
 //!
 //! Only names the database knows are served, at the path the repository
 //! layout computes for them; a request path is never used as a file path.
@@ -11,11 +12,11 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use super::{AppState, iso_timestamp};
+use super::AppState;
 use crate::storage::FileVersionRow;
 use crate::upload::repo::hash_dirs;
 
@@ -26,10 +27,6 @@ pub fn router(app: Arc<AppState>) -> axum::Router {
         .route(
             &format!("{base}/images/{{*path}}"),
             axum::routing::get(original),
-        )
-        .route(
-            &format!("{base}/index.php/{{*title}}"),
-            axum::routing::get(wiki_page),
         )
         .with_state(app)
 }
@@ -128,24 +125,6 @@ pub(super) async fn serve(
     response
 }
 
-/// `index.php/<title>`: a stashed file for its owner, or a file's page.
-async fn wiki_page(
-    State(app): State<Arc<AppState>>,
-    Path(title): Path<String>,
-    request: Request,
-) -> Response {
-    if let Some(key) = title.strip_prefix("Special:UploadStash/file/") {
-        return stashed(&app, key, request).await;
-    }
-    if let Some(rest) = title.strip_prefix("Special:UploadStash/thumb/") {
-        return super::thumbs::stashed_thumb(&app, rest, request).await;
-    }
-    match title.strip_prefix("File:") {
-        Some(name) => file_page(&app, name).await,
-        None => not_found(),
-    }
-}
-
 /// The stash entry `key` of the requesting user, or the refusal to answer.
 pub(super) async fn own_stash_entry(
     app: &AppState,
@@ -167,7 +146,8 @@ pub(super) async fn own_stash_entry(
         .map_err(|_| Box::new(not_found()))
 }
 
-async fn stashed(app: &AppState, key: &str, request: Request) -> Response {
+/// A stashed file, to its owner only (`index.php/Special:UploadStash/file/<key>`).
+pub(crate) async fn stashed(app: &AppState, key: &str, request: Request) -> Response {
     match own_stash_entry(app, key, request.headers()).await {
         Ok(entry) => {
             let disk = app.uploads.repo().stash_path(&entry.file_key);
@@ -177,70 +157,6 @@ async fn stashed(app: &AppState, key: &str, request: Request) -> Response {
     }
 }
 
-/// A minimal description page: the file, its description, its history.
-async fn file_page(app: &AppState, name: &str) -> Response {
-    let name = name.replace(' ', "_");
-    let Ok(history) = app.db.file_history(&name, None, None, i64::MAX).await else {
-        return not_found();
-    };
-    let Some(current) = history.first() else {
-        return not_found();
-    };
-    let repo = app.uploads.repo();
-    let description = app
-        .db
-        .page_text(&name)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let title = escape(&name.replace('_', " "));
-    let mut rows = String::new();
-    for version in &history {
-        let url = match &version.archive_name {
-            Some(archive) => repo.archive_url(&version.name, archive),
-            None => repo.public_url(&version.name),
-        };
-        rows.push_str(&format!(
-            "<tr><td><a href=\"{}\">{}</a></td><td>{}×{}</td><td>{} bytes</td><td>{}</td><td>{}</td></tr>\n",
-            escape(&url),
-            iso_timestamp(version.timestamp),
-            version.width,
-            version.height,
-            version.size,
-            escape(version.user_name.as_deref().unwrap_or_default()),
-            escape(&version.comment),
-        ));
-    }
-    let preview = if current.mime.starts_with("image/") && current.mime != "image/svg+xml" {
-        format!(
-            "<p><img src=\"{}\" alt=\"{title}\" style=\"max-width:800px\"></p>",
-            escape(&repo.public_url(&current.name))
-        )
-    } else {
-        format!(
-            "<p><a href=\"{}\">{title}</a></p>",
-            escape(&repo.public_url(&current.name))
-        )
-    };
-    Html(format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>File:{title} - {site}</title></head><body>\
-         <h1>File:{title}</h1>{preview}<h2>Description</h2><pre>{description}</pre>\
-         <h2>File history</h2><table><tr><th>Date/Time</th><th>Dimensions</th><th>Size</th><th>User</th><th>Comment</th></tr>\n{rows}</table>\
-         </body></html>\n",
-        site = escape(&app.config.sitename),
-        description = escape(&description),
-    ))
-    .into_response()
-}
-
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "Not found.\n").into_response()
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

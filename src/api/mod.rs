@@ -36,6 +36,7 @@ pub use response::{ErrorFormat, FormatVersion, Output};
 
 use crate::auth::{self, Accounts, CookieChange, Identity, Session, SessionKind, SessionStore};
 use crate::config::Config;
+use crate::pages::Pages;
 use crate::storage::Database;
 use crate::upload::Uploads;
 
@@ -51,6 +52,8 @@ pub struct AppState {
     /// Absolute URL of api.php.
     pub api_url: String,
     pub uploads: Uploads,
+    /// The wiki's pages (any namespace, with history).
+    pub pages: Pages,
     pub metrics: metrics::Metrics,
 }
 
@@ -146,9 +149,9 @@ async fn api_php(
     response
 }
 
-/// The user a request's session cookies belong to, for pages outside the
-/// API that need one.
-async fn session_user(app: &AppState, headers: &HeaderMap) -> Option<i64> {
+/// Who a request acts as by its session cookies, for pages outside the
+/// API (index.php, files); None when the session cannot be read.
+pub async fn identity_of(app: &AppState, headers: &HeaderMap) -> Option<Identity> {
     let cookie = |kind| cookie_value(headers, &app.cookie_name(kind));
     let session = app
         .sessions
@@ -159,13 +162,16 @@ async fn session_user(app: &AppState, headers: &HeaderMap) -> Option<i64> {
         )
         .await
         .ok()?;
-    app.accounts
-        .identity(&session)
-        .await
-        .ok()?
-        .user
-        .map(|u| u.id)
+    app.accounts.identity(&session).await.ok()
 }
+
+/// The user a request's session cookies belong to.
+async fn session_user(app: &AppState, headers: &HeaderMap) -> Option<i64> {
+    identity_of(app, headers).await?.user.map(|u| u.id)
+}
+
+pub(crate) use files::stashed as stashed_file;
+pub(crate) use thumbs::stashed_thumb;
 
 /// The output format chosen by the printer parameters.
 #[derive(Debug, Clone)]
@@ -254,6 +260,15 @@ async fn answer_api(
     }
     if parts.method == Method::OPTIONS {
         return (StatusCode::OK, cors_headers).into_response();
+    }
+    // MediaWiki answers action=rsd in its own XML, whatever the format.
+    if matches!(&main, Ok(m) if m.action == "rsd") {
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/rsd+xml; charset=utf-8")],
+            modules::rsd::document(&app),
+        )
+            .into_response();
     }
 
     let cookie = |kind| cookie_value(&parts.headers, &app.cookie_name(kind));

@@ -88,7 +88,7 @@ pub(super) async fn thumb_by_path(app: &AppState, rel: &str, request: Request) -
 
 /// `index.php/Special:UploadStash/thumb/<key>/<thumb>`: a thumbnail of a
 /// stashed file, for its owner only.
-pub(super) async fn stashed_thumb(app: &AppState, rest: &str, request: Request) -> Response {
+pub(crate) async fn stashed_thumb(app: &AppState, rest: &str, request: Request) -> Response {
     let Some((key, thumb_name)) = rest.split_once('/') else {
         return not_recognized();
     };

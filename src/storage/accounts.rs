@@ -61,6 +61,16 @@ impl Database {
         .await?)
     }
 
+    /// How many accounts are explicit members of `group`.
+    pub async fn count_users_in_group(&self, group: &str) -> Result<i64, StorageError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM user_groups WHERE group_name = $1")
+                .bind(group)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count)
+    }
+
     pub async fn count_users(&self) -> Result<i64, StorageError> {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
             .fetch_one(&self.pool)

@@ -2,6 +2,10 @@
 //! pages and their revisions, the upload log, the stash, and the publish
 //! journal. `commit_publish` records a new version in one transaction.
 
+use sqlx::AnyConnection;
+
+use super::links::PageLinks;
+use super::pages::{NewRevision, latest_revision_in, page_in, save_revision};
 use super::{Database, StorageError};
 
 /// MediaWiki's File namespace.
@@ -35,6 +39,22 @@ pub struct FileVersionRow {
     pub user_name: Option<String>,
 }
 
+impl FileVersionRow {
+    pub fn facts(&self) -> ContentFacts {
+        ContentFacts {
+            size: self.size,
+            width: self.width,
+            height: self.height,
+            bits: self.bits,
+            media_type: self.media_type.clone(),
+            mime: self.mime.clone(),
+            sha1: self.sha1.clone(),
+            metadata: self.metadata.clone(),
+            common_metadata: self.common_metadata.clone(),
+        }
+    }
+}
+
 /// The facts of a file's content, as stored with every version and stash entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentFacts {
@@ -47,16 +67,6 @@ pub struct ContentFacts {
     pub sha1: String,
     pub metadata: String,
     pub common_metadata: String,
-}
-
-/// What `prop=info` reports about a page.
-#[derive(Debug, Clone)]
-pub struct PageFacts {
-    pub last_revision: i64,
-    pub touched: i64,
-    /// Length of the current text in bytes.
-    pub length: i64,
-    pub revisions: i64,
 }
 
 /// A stashed file, owned by one user.
@@ -105,6 +115,21 @@ pub struct JournalRow {
     pub archive_name: Option<String>,
 }
 
+/// The description page's part of a publish.
+#[derive(Debug, Clone)]
+pub struct DescriptionPage {
+    /// The uploader's name, for the revision.
+    pub user_name: String,
+    /// Text of the page if it has to be created (pre-save transformed),
+    /// its SHA-1 in base 36 and its link tables.
+    pub text: String,
+    pub sha1: String,
+    pub links: PageLinks,
+    pub links_version: i64,
+    /// Summary of the null revision added to an existing page.
+    pub null_revision_summary: String,
+}
+
 /// Everything one publish records, committed together.
 #[derive(Debug, Clone)]
 pub struct PublishRecord {
@@ -116,10 +141,10 @@ pub struct PublishRecord {
     pub timestamp: i64,
     /// Set when a current version existed and was archived under this name.
     pub archive_name: Option<String>,
-    /// Text of the description page if it has to be created.
-    pub page_text: String,
-    /// Summary of the null revision added to an existing page.
-    pub null_revision_summary: String,
+    /// What the description page gets.
+    pub page: DescriptionPage,
+    /// A revert to an old version (`action=filerevert`), logged as such.
+    pub revert: bool,
     /// The stash entry consumed by this publish, if any.
     pub stash_key: Option<String>,
 }
@@ -231,41 +256,6 @@ impl Database {
         Ok(row.map(|(id,)| id))
     }
 
-    /// Facts of a page for `prop=info`: latest revision id and time, the
-    /// byte length of its text, and how many revisions it has.
-    pub async fn page_facts(&self, page_id: i64) -> Result<Option<PageFacts>, StorageError> {
-        // The byte length is taken here: SQL's length() counts characters.
-        let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
-            "SELECT r.id, r.timestamp, r.content, \
-             (SELECT COUNT(*) FROM revisions c WHERE c.page_id = r.page_id) \
-             FROM revisions r WHERE r.page_id = $1 ORDER BY r.id DESC LIMIT 1",
-        )
-        .bind(page_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(
-            row.map(|(last_revision, touched, content, revisions)| PageFacts {
-                last_revision,
-                touched,
-                length: i64::try_from(content.len()).unwrap_or(i64::MAX),
-                revisions,
-            }),
-        )
-    }
-
-    /// The current text of the File: page of `name`.
-    pub async fn page_text(&self, name: &str) -> Result<Option<String>, StorageError> {
-        let row: Option<(String,)> = sqlx::query_as(
-            "SELECT r.content FROM revisions r JOIN pages p ON p.id = r.page_id \
-             WHERE p.namespace = $1 AND p.title = $2 ORDER BY r.id DESC LIMIT 1",
-        )
-        .bind(FILE_NAMESPACE)
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(c,)| c))
-    }
-
     pub async fn insert_journal(
         &self,
         name: &str,
@@ -337,57 +327,23 @@ impl Database {
         .execute(&mut *tx)
         .await?;
 
-        let existing: Option<(i64,)> =
-            sqlx::query_as("SELECT id FROM pages WHERE namespace = $1 AND title = $2")
-                .bind(FILE_NAMESPACE)
-                .bind(&record.name)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (page_id, content, summary) = match existing {
-            Some((id,)) => {
-                let (content,): (String,) = sqlx::query_as(
-                    "SELECT content FROM revisions WHERE page_id = $1 ORDER BY id DESC LIMIT 1",
-                )
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-                (id, content, record.null_revision_summary.clone())
-            }
-            None => {
-                let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO pages (namespace, title, created_at) VALUES ($1, $2, $3) RETURNING id",
-                )
-                .bind(FILE_NAMESPACE)
-                .bind(&record.name)
-                .bind(record.timestamp)
-                .fetch_one(&mut *tx)
-                .await?;
-                (id, record.page_text.clone(), record.comment.clone())
-            }
-        };
-        sqlx::query("INSERT INTO revisions (page_id, user_id, comment, content, timestamp) VALUES ($1, $2, $3, $4, $5)")
-            .bind(page_id)
-            .bind(record.user_id)
-            .bind(&summary)
-            .bind(&content)
-            .bind(record.timestamp)
-            .execute(&mut *tx)
-            .await?;
+        let page_id = record_description_page(&mut tx, record).await?;
 
-        let action = if record.archive_name.is_some() {
-            "overwrite"
-        } else {
-            "upload"
+        let action = match (record.revert, record.archive_name.is_some()) {
+            (true, _) => "revert",
+            (false, true) => "overwrite",
+            (false, false) => "upload",
         };
         let params =
             serde_json::json!({"img_sha1": f.sha1, "img_timestamp": record.timestamp}).to_string();
         sqlx::query(
-            "INSERT INTO log_events (log_type, action, namespace, title, user_id, timestamp, comment, params) \
-             VALUES ('upload', $1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO log_events (log_type, action, namespace, title, page_id, user_id, timestamp, comment, params) \
+             VALUES ('upload', $1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(action)
         .bind(FILE_NAMESPACE)
         .bind(&record.name)
+        .bind(page_id)
         .bind(record.user_id)
         .bind(record.timestamp)
         .bind(&record.comment)
@@ -407,56 +363,6 @@ impl Database {
             .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Moves every version of `name` to `deleted_files` (with the storage
-    /// key each one's bytes were linked under), deletes its page, and logs
-    /// the deletion — in one transaction. Returns the log id.
-    pub async fn delete_file(
-        &self,
-        name: &str,
-        storage_keys: &[(i64, String)],
-        deleted_by: i64,
-        reason: &str,
-        now: i64,
-    ) -> Result<i64, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        for (version_id, key) in storage_keys {
-            sqlx::query(
-                "INSERT INTO deleted_files (name, storage_key, size, mime, sha1, user_id, timestamp, \
-                 deleted_by, deleted_at, reason) SELECT name, $1, size, mime, sha1, user_id, timestamp, \
-                 $2, $3, $4 FROM file_versions WHERE id = $5",
-            )
-            .bind(key)
-            .bind(deleted_by)
-            .bind(now)
-            .bind(reason)
-            .bind(version_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("DELETE FROM file_versions WHERE name = $1")
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM pages WHERE namespace = $1 AND title = $2")
-            .bind(FILE_NAMESPACE)
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
-        let (log_id,): (i64,) = sqlx::query_as(
-            "INSERT INTO log_events (log_type, action, namespace, title, user_id, timestamp, comment, params) \
-             VALUES ('delete', 'delete', $1, $2, $3, $4, $5, '[]') RETURNING id",
-        )
-        .bind(FILE_NAMESPACE)
-        .bind(name)
-        .bind(deleted_by)
-        .bind(now)
-        .bind(reason)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(log_id)
     }
 
     pub async fn insert_stash(&self, row: &StashRow) -> Result<(), StorageError> {
@@ -480,6 +386,51 @@ impl Database {
             .await?;
         Ok(())
     }
+}
+
+/// The description page of a publish, through the publish's transaction:
+/// created with the upload's text and comment when it does not exist, else
+/// given a null revision (same text) whose summary says what happened.
+async fn record_description_page(
+    tx: &mut AnyConnection,
+    record: &PublishRecord,
+) -> Result<i64, StorageError> {
+    let page = &record.page;
+    let existing = match page_in(tx, FILE_NAMESPACE, &record.name).await? {
+        Some(row) => latest_revision_in(tx, &row).await?,
+        None => None,
+    };
+    let revision = match &existing {
+        Some(latest) => NewRevision {
+            namespace: FILE_NAMESPACE,
+            title: &record.name,
+            parent: latest.id,
+            user_id: Some(record.user_id),
+            user_name: &page.user_name,
+            comment: &page.null_revision_summary,
+            content: &latest.content,
+            sha1: &latest.sha1,
+            minor: false,
+            timestamp: record.timestamp.max(latest.timestamp),
+            links: None,
+            links_version: page.links_version,
+        },
+        None => NewRevision {
+            namespace: FILE_NAMESPACE,
+            title: &record.name,
+            parent: 0,
+            user_id: Some(record.user_id),
+            user_name: &page.user_name,
+            comment: &record.comment,
+            content: &page.text,
+            sha1: &page.sha1,
+            minor: false,
+            timestamp: record.timestamp,
+            links: Some(&page.links),
+            links_version: page.links_version,
+        },
+    };
+    Ok(save_revision(tx, &revision).await?.page_id)
 }
 
 /// Inserts a stash row through `executor` (the pool or a transaction).

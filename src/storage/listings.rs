@@ -85,7 +85,10 @@ pub struct LogEventRow {
     pub comment: String,
     /// JSON text.
     pub params: String,
+    /// The page that has the title now.
     pub page_id: Option<i64>,
+    /// The page the entry was written about.
+    pub log_page: Option<i64>,
 }
 
 /// Which log entries to list; newest first unless `ascending`.
@@ -111,39 +114,39 @@ pub struct LogListing {
 
 /// A bound argument.
 #[derive(Debug, Clone)]
-enum Arg {
+pub(super) enum Arg {
     Int(i64),
     Text(String),
 }
 
 /// A WHERE clause being assembled; each argument gets the next `$N`.
 #[derive(Debug, Default)]
-struct Filter {
+pub(super) struct Filter {
     conditions: Vec<String>,
     args: Vec<Arg>,
 }
 
 impl Filter {
     /// Adds an argument and returns its placeholder.
-    fn arg(&mut self, value: Arg) -> String {
+    pub(super) fn arg(&mut self, value: Arg) -> String {
         self.args.push(value);
         format!("${}", self.args.len())
     }
 
-    fn int(&mut self, value: i64) -> String {
+    pub(super) fn int(&mut self, value: i64) -> String {
         self.arg(Arg::Int(value))
     }
 
-    fn text(&mut self, value: &str) -> String {
+    pub(super) fn text(&mut self, value: &str) -> String {
         self.arg(Arg::Text(value.to_owned()))
     }
 
-    fn push(&mut self, condition: String) {
+    pub(super) fn push(&mut self, condition: String) {
         self.conditions.push(format!("({condition})"));
     }
 
     /// `column IN (...)`; false for an empty list, which SQL cannot write.
-    fn one_of(&mut self, column: &str, values: &[String]) -> String {
+    pub(super) fn one_of(&mut self, column: &str, values: &[String]) -> String {
         if values.is_empty() {
             return "1 = 0".to_owned();
         }
@@ -152,20 +155,20 @@ impl Filter {
     }
 
     /// `column` at or past `value` in the listing's direction.
-    fn from(&mut self, column: &str, value: Arg, descending: bool) {
+    pub(super) fn from(&mut self, column: &str, value: Arg, descending: bool) {
         let op = if descending { "<=" } else { ">=" };
         let placeholder = self.arg(value);
         self.push(format!("{column} {op} {placeholder}"));
     }
 
     /// `column` at or before `value` in the listing's direction.
-    fn to(&mut self, column: &str, value: Arg, descending: bool) {
+    pub(super) fn to(&mut self, column: &str, value: Arg, descending: bool) {
         self.from(column, value, !descending);
     }
 
     /// `column` beginning with `prefix`, compared as a substring so that
     /// `_` and `%` are literal.
-    fn prefix(&mut self, column: &str, prefix: &str) {
+    pub(super) fn prefix(&mut self, column: &str, prefix: &str) {
         let placeholder = self.text(prefix);
         self.push(format!(
             "substr({column}, 1, length({placeholder})) = {placeholder}"
@@ -174,7 +177,7 @@ impl Filter {
 
     /// Rows from `(first, second)` on, in the listing's direction: MediaWiki's
     /// continuation condition over a two-column order.
-    fn resume(&mut self, first: (&str, Arg), second: (&str, Arg), descending: bool) {
+    pub(super) fn resume(&mut self, first: (&str, Arg), second: (&str, Arg), descending: bool) {
         let op = if descending { "<" } else { ">" };
         let a = self.arg(first.1);
         let b = self.arg(second.1);
@@ -185,7 +188,7 @@ impl Filter {
         ));
     }
 
-    fn where_clause(&self) -> String {
+    pub(super) fn where_clause(&self) -> String {
         if self.conditions.is_empty() {
             String::new()
         } else {
@@ -193,7 +196,7 @@ impl Filter {
         }
     }
 
-    fn bind<'q, O>(
+    pub(super) fn bind<'q, O>(
         self,
         mut query: QueryAs<'q, Any, O, <Any as sqlx::Database>::Arguments>,
     ) -> QueryAs<'q, Any, O, <Any as sqlx::Database>::Arguments> {
@@ -211,7 +214,7 @@ impl Database {
     /// `column` compared and sorted in byte order, as MediaWiki's binary
     /// columns are. SQLite's default collation is byte order already;
     /// PostgreSQL's follows the database's locale unless told otherwise.
-    fn in_byte_order(&self, column: &str) -> String {
+    pub(super) fn in_byte_order(&self, column: &str) -> String {
         match self.backend() {
             Backend::Sqlite => column.to_owned(),
             Backend::Postgres => format!("{column} COLLATE \"C\""),
@@ -352,7 +355,8 @@ impl Database {
         let limit = filter.int(listing.limit);
         let sql = format!(
             "SELECT l.id, l.log_type, l.action, l.namespace, l.title, l.user_id, \
-             u.name AS user_name, l.timestamp, l.comment, l.params, p.id AS page_id \
+             u.name AS user_name, l.timestamp, l.comment, l.params, p.id AS page_id, \
+             l.page_id AS log_page \
              FROM log_events l LEFT JOIN users u ON u.id = l.user_id \
              LEFT JOIN pages p ON p.namespace = l.namespace AND p.title = l.title{} \
              ORDER BY {} LIMIT {limit}",
@@ -365,7 +369,7 @@ impl Database {
 }
 
 /// `a DESC, b DESC`: every column in the listing's direction.
-fn order_clause(columns: &[String], descending: bool) -> String {
+pub(super) fn order_clause(columns: &[String], descending: bool) -> String {
     let direction = if descending { "DESC" } else { "ASC" };
     columns
         .iter()

@@ -1,4 +1,4 @@
-//! Storage: the database behind accounts and sessions.
+//! Storage: the database behind accounts, sessions, files and pages.
 //!
 //! One `Database` type serves SQLite and PostgreSQL through sqlx's `Any`
 //! driver: every query is written once, with `$N` placeholders that both
@@ -8,18 +8,30 @@
 //! returns rows.
 
 mod accounts;
+mod actions;
 mod files;
 mod jobs;
+mod links;
 mod listings;
+mod pages;
 mod sessions;
 mod upload_status;
 
 pub use accounts::{BotPasswordRow, UserRow};
+pub use actions::{
+    DeletedFileListing, DeletedFileRow, FileDeletion, PageMove, Undeleted, Undeletion,
+};
 pub use files::{
-    ContentFacts, FILE_NAMESPACE, FileVersionRow, JournalRow, PageFacts, PublishRecord, StashRow,
+    ContentFacts, DescriptionPage, FILE_NAMESPACE, FileVersionRow, JournalRow, PublishRecord,
+    StashRow,
 };
 pub use jobs::JobRow;
+pub use links::PageLinks;
 pub use listings::{BotFilter, FileListing, FileOrder, ListedFile, LogEventRow, LogListing};
+pub use pages::{
+    NewLogEntry, NewRevision, PageRow, PageStatistics, Restore, RevisionListing, RevisionRow,
+    SavedRevision,
+};
 pub use sessions::SessionRow;
 pub use upload_status::UploadStatusRow;
 
@@ -141,6 +153,16 @@ impl Database {
     pub async fn ping(&self) -> Result<(), StorageError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// The database engine's version (siteinfo's `dbversion`).
+    pub async fn version(&self) -> Result<String, StorageError> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT sqlite_version()",
+            Backend::Postgres => "SHOW server_version",
+        };
+        let (version,): (String,) = sqlx::query_as(sql).fetch_one(&self.pool).await?;
+        Ok(version)
     }
 
     pub async fn close(&self) {

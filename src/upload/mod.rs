@@ -5,6 +5,7 @@
 //! repository (`repo`). No HTTP here: the API layer maps requests in and
 //! outcomes out.
 
+pub mod actions;
 pub mod chunked;
 pub mod delete;
 pub mod expiry;
@@ -31,8 +32,10 @@ use warnings::Warnings;
 
 use crate::config::Config;
 use crate::media;
+use crate::pages::title::Title;
+use crate::pages::{self, PageError, Pages};
 use crate::storage::{
-    ContentFacts, Database, FileVersionRow, PublishRecord, StashRow, StorageError,
+    ContentFacts, Database, DescriptionPage, FileVersionRow, PublishRecord, StashRow, StorageError,
 };
 
 /// Everything that stops an upload, each one of MediaWiki's error codes.
@@ -83,6 +86,17 @@ pub enum UploadError {
     /// `async=1` for a stash entry whose publish is queued already.
     #[error("Upload from stash already in progress.")]
     PublishInProgress,
+    /// A file action on a name that has no file.
+    #[error("The page you specified doesn't exist.")]
+    NoSuchFile,
+    /// A file action on an old version the file does not have.
+    #[error("There is no previous local version of this file with the provided timestamp.")]
+    NoSuchVersion,
+    /// A move to a name whose extension does not fit the file's type.
+    #[error("The new file extension does not match its type.")]
+    FileTypeMismatch,
+    #[error(transparent)]
+    Page(#[from] PageError),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("file storage failed: {0}")]
@@ -146,6 +160,8 @@ pub enum UploadOutcome {
 pub struct Uploads {
     db: Database,
     repo: FileRepo,
+    /// The store of the description pages uploads write.
+    pages: Pages,
     verify: Arc<VerifyConfig>,
     allowed: Arc<Vec<String>>,
     prohibited: Arc<Vec<String>>,
@@ -170,6 +186,7 @@ impl Uploads {
     pub fn new(db: Database, repo: FileRepo, config: &Config) -> Uploads {
         Uploads {
             thumbnails: media::Thumbnails::new(repo.clone(), repo.base_url(), config),
+            pages: Pages::new(db.clone(), &config.sitename),
             db,
             repo,
             verify: Arc::new(VerifyConfig::default()),
@@ -499,12 +516,16 @@ impl Uploads {
             archive_name: current
                 .as_ref()
                 .map(|_| publish::archive_name(timestamp, key)),
-            page_text: request.text.clone().unwrap_or_else(|| comment.clone()),
-            null_revision_summary: format!(
-                "{} uploaded a new version of [[File:{}]]",
-                request.user_name,
-                name.text()
+            page: self.description_page(
+                key,
+                &request.user_name,
+                request.text.as_deref().unwrap_or(&comment),
+                match current {
+                    Some(_) => PageAction::Overwrite,
+                    None => PageAction::Upload,
+                },
             ),
+            revert: false,
             stash_key: match &request.source {
                 Source::Stashed(row) => Some(row.file_key.clone()),
                 Source::Received(_) | Source::Fetched(_) => None,
@@ -531,35 +552,64 @@ impl Uploads {
         })
     }
 
-    /// Deletes the file `name` (every version); the log id, or None when
-    /// there is no such file.
-    pub async fn delete(
+    /// The description page's part of publishing `name`: the page text
+    /// (used if the page does not exist yet) and the summary of the null
+    /// revision an existing page gets, as MediaWiki's upload log words it.
+    fn description_page(
         &self,
         name: &str,
-        deleted_by: i64,
-        reason: &str,
-    ) -> Result<Option<i64>, UploadError> {
-        let _guard = self.lock(name).await;
-        let deleted = delete::delete(
-            &self.db,
-            &self.repo,
-            name,
-            deleted_by,
-            reason,
-            crate::auth::now(),
-        )
-        .await?;
-        self.thumbnails.purge(name).await;
-        Ok(deleted)
+        user_name: &str,
+        text: &str,
+        action: PageAction,
+    ) -> DescriptionPage {
+        let title = Title::new(pages::title::FILE, name);
+        let text = pages::edit::pre_save_transform(text);
+        let link = format!("[[{}]]", title.text(self.pages.sitename()));
+        let null_revision_summary = match action {
+            PageAction::Upload => format!("{user_name} uploaded {link}"),
+            PageAction::Overwrite => format!("{user_name} uploaded a new version of {link}"),
+            PageAction::Revert => format!("{user_name} reverted {link} to an old version"),
+        };
+        DescriptionPage {
+            user_name: user_name.to_owned(),
+            sha1: pages::hash::text_sha1_base36(&text),
+            links: self.pages.links(&text, &title),
+            links_version: pages::LINKS_VERSION,
+            text,
+            null_revision_summary,
+        }
     }
 
     async fn lock(&self, name: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        self.locks[self.lock_index(name)].lock().await
+    }
+
+    /// The locks of two names (a move), taken in one order so that two
+    /// moves cannot wait for each other; one lock when they share a stripe.
+    async fn lock_pair(&self, a: &str, b: &str) -> Vec<tokio::sync::MutexGuard<'_, ()>> {
+        let mut indexes = [self.lock_index(a), self.lock_index(b)];
+        indexes.sort_unstable();
+        let mut guards = vec![self.locks[indexes[0]].lock().await];
+        if indexes[1] != indexes[0] {
+            guards.push(self.locks[indexes[1]].lock().await);
+        }
+        guards
+    }
+
+    fn lock_index(&self, name: &str) -> usize {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         name.hash(&mut hasher);
-        let index = (hasher.finish() % self.locks.len() as u64) as usize;
-        self.locks[index].lock().await
+        (hasher.finish() % self.locks.len() as u64) as usize
     }
+}
+
+/// What a publish does to the file, for the description page's summary.
+#[derive(Debug, Clone, Copy)]
+enum PageAction {
+    Upload,
+    Overwrite,
+    Revert,
 }
 
 /// What inspecting a file's bytes found out.
@@ -588,7 +638,7 @@ impl Inspected {
 }
 
 /// 1024 → "1,024", as MediaWiki formats numbers in English messages.
-fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

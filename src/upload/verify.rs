@@ -242,6 +242,12 @@ pub fn canonical_extension(mime: &str) -> Option<&'static str> {
     extensions_of(mime).into_iter().next()
 }
 
+/// MediaWiki's `isMatchingExtension`: whether `extension` is one of those
+/// registered for `mime` (a file may be renamed only to one of them).
+pub fn extension_matches(extension: &str, mime: &str) -> bool {
+    extensions_of(mime).contains(&extension.to_ascii_lowercase().as_str())
+}
+
 /// MediaWiki's media type of a MIME type (`MimeAnalyzer::getMediaType`
 /// without a path): `BITMAP`, `DRAWING`, `TEXT`, ..., or `UNKNOWN`.
 fn media_type(mime: &str) -> &'static str {

@@ -288,6 +288,170 @@ async fn clients_upload_from_a_url() {
     }
 }
 
+/// pywikibot (`FilePage.text`, `Page.save()`), mwclient (`Page.text()`,
+/// `Page.edit()`), mwn (`bot.read()`, `bot.edit()`) and nodemw
+/// (`getArticle`, `edit`) read a File page's description and save a new
+/// one; the API then shows the new text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_client_reads_and_edits_a_file_page() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.login_as_bot().await;
+    for (seed, client) in CLIENTS.iter().enumerate() {
+        let filename = format!("Client page {seed}.png");
+        let description = format!("Uploaded description {seed}.\n[[Category:Client files]]");
+        let uploaded = app
+            .upload(
+                &[("filename", &filename), ("text", &description)],
+                Some(&png(16, 16, 3000 + seed as u32)),
+            )
+            .await;
+        assert_eq!(uploaded["upload"]["result"], "Success", "{uploaded}");
+        let title = format!("File:{filename}");
+        let new_text = format!("Edited by {client}.\n[[Category:Edited]]");
+        let result = run_client(
+            client,
+            &app.api,
+            BOT_LOGIN,
+            BOT_PASSWORD,
+            &["page", "--title", &title, "--text", &new_text],
+        )
+        .await;
+        assert_eq!(result["before"], description, "{client}: {result}");
+        assert_eq!(result["after"], new_text, "{client}: {result}");
+        let body = app
+            .get(&[
+                ("action", "query"),
+                ("prop", "revisions"),
+                ("titles", &title),
+                ("rvprop", "content|user"),
+                ("rvslots", "main"),
+                ("formatversion", "2"),
+            ])
+            .await;
+        let revision = &body["query"]["pages"][0]["revisions"][0];
+        assert_eq!(
+            revision["slots"]["main"]["content"], new_text,
+            "{client}: {body}"
+        );
+        assert_eq!(revision["user"], "Uploader", "{client}");
+    }
+}
+
+/// pywikibot's `Site.upload()` of a new version without `text` reads the
+/// page's current description first (`prop=revisions`); the page keeps it
+/// and gets MediaWiki's null revision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pywikibot_uploads_a_new_version_without_text() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let filename = "Pywikibot versions.png";
+    for (seed, extra) in [
+        (0u32, vec!["--text", "Kept description."]),
+        (1, vec!["--no-text", "--ignore-warnings"]),
+    ] {
+        let path = dir.path().join(format!("v{seed}.png"));
+        std::fs::write(&path, png(20, 20, 4000 + seed)).expect("written");
+        let mut args = vec![
+            "upload",
+            "--file",
+            path.to_str().expect("utf-8"),
+            "--filename",
+            filename,
+        ];
+        args.extend(extra);
+        run_client(
+            "pywikibot_client.py",
+            &app.api,
+            BOT_LOGIN,
+            BOT_PASSWORD,
+            &args,
+        )
+        .await;
+        // Versions are a second apart, as MediaWiki's archive names need.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "revisions|imageinfo"),
+            ("titles", &format!("File:{filename}")),
+            ("rvprop", "content|comment"),
+            ("rvslots", "main"),
+            ("rvlimit", "max"),
+            ("iilimit", "max"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let page = &body["query"]["pages"][0];
+    assert_eq!(
+        page["imageinfo"].as_array().map(Vec::len),
+        Some(2),
+        "{body}"
+    );
+    let revisions = page["revisions"].as_array().expect("revisions");
+    assert_eq!(revisions.len(), 2, "{body}");
+    for revision in revisions {
+        assert_eq!(revision["slots"]["main"]["content"], "Kept description.");
+    }
+    assert_eq!(
+        revisions[0]["comment"],
+        format!("Uploader uploaded a new version of [[File:{filename}]]")
+    );
+}
+
+/// pywikibot's `generate_family_file` accepts index.php's URL: it reads
+/// the `<meta name="generator">` and the `EditURI` link of the page, then
+/// siteinfo, and writes a family file for the wiki.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pywikibot_generates_a_family_file_from_index_php() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    let server = app.api.trim_end_matches("/api.php").to_owned();
+    let host = server.trim_start_matches("http://").to_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut command = Command::new(clients_dir().join("venv/bin/python"));
+    command
+        .args(["-m", "pywikibot.scripts.generate_family_file"])
+        .arg(format!("{server}/index.php/Main_Page"))
+        .arg("wikiuploadtest")
+        .env("PYWIKIBOT_DIR", dir.path())
+        .env("PYWIKIBOT_NO_USER_CONFIG", "1")
+        // It writes families/ beside where it runs.
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().expect("generate_family_file runs");
+        // Answers to its questions: keep the URL, no other languages.
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(b"y\n\n\n");
+        }
+        child.wait_with_output().expect("finished")
+    })
+    .await
+    .expect("joined");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("MediaWiki version: 1.39"), "{stdout}");
+    let family = std::fs::read_to_string(dir.path().join("families/wikiuploadtest_family.py"))
+        .expect("family file written");
+    assert!(family.contains(&format!("'en': '{host}'")), "{family}");
+}
+
 /// pywikibot's `FilePage.get_file_url(url_width=120)` (which reads
 /// `thumburl`) and mwclient's imageinfo with `iiurlwidth` get a thumbnail
 /// URL that serves a 120 px PNG.

@@ -109,8 +109,30 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts a server with extra TOML configuration on top of the seed.
 pub async fn spawn_app_with(backend: Backend, extra_toml: &str) -> TestApp {
+    spawn_app_prepared(backend, extra_toml, &Prepared::default()).await
+}
+
+/// What a test's wiki holds before the server first starts.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Copied into the data directory (SQLite's database and files).
+    pub data_dir: Option<std::path::PathBuf>,
+    /// Run in the test's PostgreSQL schema, `__SCHEMA__` naming it.
+    pub postgres_sql: Option<String>,
+}
+
+/// Starts a server on a wiki prepared by `prepared` (a database made by
+/// an earlier release, say).
+pub async fn spawn_app_prepared(
+    backend: Backend,
+    extra_toml: &str,
+    prepared: &Prepared,
+) -> TestApp {
     init_test_logging();
     let data_dir = tempfile::tempdir().expect("temporary data directory");
+    if let Some(from) = &prepared.data_dir {
+        copy_dir(from, data_dir.path());
+    }
     let (database_url, schema) = match backend {
         Backend::Sqlite => (String::new(), None),
         Backend::Postgres => {
@@ -120,10 +142,20 @@ pub async fn spawn_app_with(backend: Backend, extra_toml: &str) -> TestApp {
                 .connect(&postgres_url())
                 .await
                 .expect("PostgreSQL connects");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .execute(&pool)
-                .await
-                .expect("schema created");
+            match &prepared.postgres_sql {
+                Some(sql) => {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.replace("__SCHEMA__", &schema)))
+                        .execute(&pool)
+                        .await
+                        .expect("prepared SQL runs");
+                }
+                None => {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                        .execute(&pool)
+                        .await
+                        .expect("schema created");
+                }
+            }
             pool.close().await;
             let url = format!("{}?options=-c%20search_path%3D{schema}", postgres_url());
             (url, Some(schema))
@@ -145,6 +177,20 @@ pub async fn spawn_app_with(backend: Backend, extra_toml: &str) -> TestApp {
         shutdown: Some(shutdown),
         server: Some(server),
         schema,
+    }
+}
+
+/// Copies a directory tree.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("directory created");
+    for entry in std::fs::read_dir(from).expect("directory readable") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("file copied");
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! wiki (transcripts 51 and 52), and continuation round trips.
 
 use serde_json::{Value, json};
-use wikiupload::upload::delete::sha1_base36;
+use wikiupload::pages::hash::sha1_base36;
 
 use crate::helpers::*;
 use crate::on_both_backends;

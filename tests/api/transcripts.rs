@@ -110,7 +110,7 @@ async fn replay(backend: Backend, name: &str, policy: &Policy) {
     assert!(compared > 0, "{name}: nothing was compared");
 }
 
-async fn log_in_as(app: &TestApp, client: &reqwest::Client, identity: &str) {
+pub async fn log_in_as(app: &TestApp, client: &reqwest::Client, identity: &str) {
     let credentials = match identity {
         "Uploader@bot" => Some((BOT_LOGIN, BOT_PASSWORD, "login")),
         "Uploader@nourl" => Some((NOURL_BOT_LOGIN, NOURL_BOT_PASSWORD, "login")),

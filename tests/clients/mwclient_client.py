@@ -45,6 +45,10 @@ def parse_args():
     up.add_argument("--comment", default="Uploaded by mwclient_client.py")
     up.add_argument("--text", default="Test file uploaded by mwclient_client.py")
     up.add_argument("--ignore-warnings", action="store_true")
+    pg = sub.add_parser("page")
+    pg.add_argument("--title", required=True)
+    pg.add_argument("--text", required=True)
+    pg.add_argument("--summary", default="Edited by mwclient_client.py")
     th = sub.add_parser("thumb")
     th.add_argument("--filename", required=True)
     th.add_argument("--width", type=int, required=True)
@@ -99,6 +103,16 @@ def main():
         site = connect(args)
         if args.cmd == "login":
             print(json.dumps({"ok": True, "user": site.username, "rights": list(site.rights)}))
+            return
+        if args.cmd == "page":
+            # Page.text() reads prop=revisions; Page.edit() saves with action=edit.
+            page = site.pages[args.title]
+            before = page.text() if page.exists else None
+            page.edit(args.text, summary=args.summary)
+            after = site.pages[args.title].text(cache=False)
+            if after != args.text:
+                die(f"saved text {after!r} != {args.text!r}")
+            print(json.dumps({"ok": True, "title": page.name, "before": before, "after": after}))
             return
         if args.cmd == "thumb":
             res = site.get("query", prop="imageinfo", titles="File:" + args.filename,

@@ -143,7 +143,7 @@ async function main() {
 	for (const k of ['api', 'user', 'password']) {
 		if (typeof args[k] !== 'string') die(`--${k} is required`);
 	}
-	if (!['login', 'upload', 'upload-url'].includes(cmd)) die('subcommand must be login, upload or upload-url');
+	if (!['login', 'upload', 'upload-url', 'page'].includes(cmd)) die('subcommand must be login, upload, upload-url or page');
 	const { Mwn } = loadMwn(args);
 
 	const bot = new Mwn({
@@ -170,6 +170,22 @@ async function main() {
 	if (ui.anon) die(`still anonymous after login: ${JSON.stringify(ui)}`);
 	if (cmd === 'login') {
 		out({ ok: true, user: ui.name, rights: ui.rights || [] });
+		return;
+	}
+	if (cmd === 'page') {
+		// bot.read() reads prop=revisions; bot.edit() reads again and saves.
+		if (typeof args.title !== 'string' || typeof args.text !== 'string') die('--title and --text are required');
+		const summary = typeof args.summary === 'string' ? args.summary : 'Edited by mwn_client.mjs';
+		let before, after;
+		try {
+			before = (await bot.read(args.title)).revisions[0].content;
+			await bot.edit(args.title, () => ({ text: args.text, summary }));
+			after = (await bot.read(args.title)).revisions[0].content;
+		} catch (e) {
+			die(`page read/edit failed: ${errText(e)}`);
+		}
+		if (after !== args.text) die(`saved text ${JSON.stringify(after)} != ${JSON.stringify(args.text)}`);
+		out({ ok: true, title: args.title, before, after });
 		return;
 	}
 

@@ -142,7 +142,7 @@ async function main() {
   for (const k of ["api", "user", "password"]) {
     if (typeof args[k] !== "string") die(`--${k} is required`);
   }
-  if (!["login", "upload", "upload-url"].includes(cmd)) die("subcommand must be login, upload or upload-url");
+  if (!["login", "upload", "upload-url", "page"].includes(cmd)) die("subcommand must be login, upload, upload-url or page");
   const Bot = loadNodemw(args);
 
   let u;
@@ -176,6 +176,22 @@ async function main() {
   if (!ui || ui.anon !== undefined) die(`still anonymous after login: ${JSON.stringify(ui)}`);
   if (cmd === "login") {
     out({ ok: true, user: ui.name, rights: ui.rights || [] });
+    return;
+  }
+  if (cmd === "page") {
+    // getArticle() reads prop=revisions; edit() saves with action=edit.
+    if (typeof args.title !== "string" || typeof args.text !== "string") die("--title and --text are required");
+    const summary = typeof args.summary === "string" ? args.summary : "Edited by nodemw_client.js";
+    let before, after;
+    try {
+      ({ data: before } = await p((cb) => client.getArticle(args.title, cb)));
+      await p((cb) => client.edit(args.title, args.text, summary, false, cb));
+      ({ data: after } = await p((cb) => client.getArticle(args.title, cb)));
+    } catch (e) {
+      die(`page read/edit failed: ${e.message}`);
+    }
+    if (after !== args.text) die(`saved text ${JSON.stringify(after)} != ${JSON.stringify(args.text)}`);
+    out({ ok: true, title: args.title, before: before === undefined ? null : before, after });
     return;
   }
 

@@ -5,7 +5,13 @@ Usage:
   pywikibot_client.py --api URL --user NAME --password PW login
   pywikibot_client.py --api URL --user NAME --password PW upload --file PATH --filename NAME [--chunk-size N]
   pywikibot_client.py --api URL --user NAME --password PW upload-url --url URL --filename NAME
+  pywikibot_client.py --api URL --user NAME --password PW page --title TITLE --text TEXT [--summary S]
   pywikibot_client.py --api URL --user NAME --password PW thumb --filename NAME --width W
+
+`upload --no-text` uploads without `text` (a new version keeps the page's
+text: pywikibot reads it first); `page` reads a page's text
+(FilePage/Page.text) and saves a new one (Page.save()); `thumb` asks
+FilePage.get_file_url(url_width=W) and fetches that URL.
 
 A user name containing "@" (e.g. "Uploader@bot") is treated as a bot password
 (pywikibot then uses action=login); otherwise pywikibot logs in to the main
@@ -50,6 +56,11 @@ def parse_args():
     up.add_argument("--comment", default="Uploaded by pywikibot_client.py")
     up.add_argument("--text", default="Test file uploaded by pywikibot_client.py")
     up.add_argument("--ignore-warnings", action="store_true")
+    up.add_argument("--no-text", action="store_true")
+    pg = sub.add_parser("page")
+    pg.add_argument("--title", required=True)
+    pg.add_argument("--text", required=True)
+    pg.add_argument("--summary", default="Edited by pywikibot_client.py")
     th = sub.add_parser("thumb", help="FilePage.get_file_url(url_width=W), then fetch it")
     th.add_argument("--filename", required=True)
     th.add_argument("--width", type=int, required=True)
@@ -158,6 +169,8 @@ def run(args):
             die(f"still anonymous after login: {ui}")
         if args.cmd == "login":
             return {"ok": True, "user": ui["name"], "rights": list(ui.get("rights", []))}
+        if args.cmd == "page":
+            return edit_page(site, args)
 
         title = "File:" + args.filename
         page = pywikibot.FilePage(site, title)
@@ -175,7 +188,7 @@ def run(args):
             }
         kw = dict(
             summary=args.comment,
-            text=args.text,
+            text=None if getattr(args, "no_text", False) else args.text,
             ignore_warnings=args.ignore_warnings,
         )
         if args.cmd == "upload":
@@ -232,6 +245,25 @@ def run(args):
         import traceback
         traceback.print_exc(file=sys.stderr)
         die(f"{type(e).__name__}: {e}")
+
+
+def edit_page(site, args):
+    """Read a page's text, save a new text, read it back from a fresh object."""
+    import pywikibot
+
+    def page_of(title):
+        if title.startswith("File:"):
+            return pywikibot.FilePage(site, title)
+        return pywikibot.Page(site, title)
+
+    page = page_of(args.title)
+    before = page.text if page.exists() else None
+    page.text = args.text
+    page.save(summary=args.summary)
+    after = page_of(args.title).text
+    if after != args.text:
+        die(f"saved text {after!r} != {args.text!r}")
+    return {"ok": True, "title": page.title(), "before": before, "after": after}
 
 
 if __name__ == "__main__":

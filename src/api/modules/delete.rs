@@ -1,15 +1,17 @@
-//! `action=delete`, for File: pages: the file's versions go to the deleted
-//! store, which later uploads are warned about (`was-deleted`,
-//! `duplicate-archive`).
+//! `action=delete`: any page. A File page takes its file with it (every
+//! version to the deleted store), or with `oldimage` only that old
+//! version; other pages' revisions are archived for `action=undelete`.
 
 use serde_json::{Map, Value};
 
 use super::ModuleSpec;
-use super::pageset::parse_title;
+use super::edit::{author, page_title};
 use super::upload::permission_denied;
 use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType};
 use crate::auth::TokenType;
-use crate::storage::FILE_NAMESPACE;
+use crate::pages::PageError;
+use crate::pages::title::FILE;
+use crate::upload::UploadError;
 
 pub static DELETE: ModuleSpec = ModuleSpec {
     name: "delete",
@@ -40,90 +42,105 @@ pub static DELETE: ModuleSpec = ModuleSpec {
 };
 
 pub struct DeleteParams {
-    title: String,
+    title: Option<String>,
+    page_id: Option<i64>,
     reason: String,
+    delete_talk: bool,
+    old_image: Option<String>,
 }
 
 impl DeleteParams {
     pub fn parse(reader: &mut ParamReader<'_>) -> Result<DeleteParams, ApiError> {
         let p = |name| DELETE.param(name);
         let title = reader.string(p("title"))?;
-        let pageid = reader.integer(p("pageid"))?;
+        let page_id = reader.integer(p("pageid"))?;
         let reason = reader.string(p("reason"))?.unwrap_or_default();
         reader.strings(p("tags"))?;
-        for flag in ["deletetalk", "watch", "unwatch"] {
+        let delete_talk = reader.flag(p("deletetalk"))?;
+        for flag in ["watch", "unwatch"] {
             reader.flag(p(flag))?;
         }
         reader.choice(p("watchlist"))?;
-        reader.string(p("oldimage"))?;
-        if title.is_none() && pageid.is_none() {
-            return Err(ApiError::new(
-                "missingparam",
-                Message::new(
-                    "apierror-missingparam-one-of",
-                    vec!["title".into(), "pageid".into()],
-                    "One of the parameters <var>title</var> and <var>pageid</var> is required."
-                        .into(),
-                ),
-            ));
-        }
-        // Every page here is a file page; deleting by page id is not offered.
-        let title = title.ok_or_else(|| {
-            ApiError::new(
-                "nosuchpageid",
-                Message::new(
-                    "apierror-nosuchpageid",
-                    vec![],
-                    "There is no page with that ID.".into(),
-                ),
-            )
-        })?;
-        Ok(DeleteParams { title, reason })
+        let old_image = reader.string(p("oldimage"))?;
+        Ok(DeleteParams {
+            title,
+            page_id,
+            reason,
+            delete_talk,
+            old_image,
+        })
     }
 }
 
 pub async fn execute(params: DeleteParams, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
-    let input = params.title;
-    let sitename = ctx.app.config.sitename.clone();
-    let Some(title) = parse_title(&input, &sitename) else {
-        return Err(ApiError::new(
-            "invalidtitle",
-            Message::new(
-                "apierror-invalidtitle",
-                vec![input.clone().into()],
-                format!("Bad title \"{input}\"."),
-            ),
-        ));
-    };
+    let title = page_title(params.title.as_deref(), params.page_id, ctx).await?;
+    let page = ctx.app.pages.page(&title).await?;
+    let has_file =
+        title.namespace == FILE && ctx.app.db.current_file(&title.db_key).await?.is_some();
+    if page.is_none() && !has_file {
+        return Err(PageError::MissingTitle.into());
+    }
     if !ctx.identity.has_right("delete") {
         return Err(permission_denied(ctx, "delete"));
     }
-    let missing = || {
-        ApiError::new(
-            "missingtitle",
-            Message::new(
-                "apierror-missingtitle",
-                vec![],
-                "The page you specified doesn't exist.".into(),
-            ),
-        )
+    let author = author(ctx);
+    let uploads = &ctx.app.uploads;
+    let log_id = match (&params.old_image, has_file) {
+        (Some(old), _) if title.namespace == FILE => {
+            if old.len() < 16 || old.contains('/') || old.contains('\\') {
+                return Err(ApiError::new(
+                    "invalidoldimage",
+                    Message::new(
+                        "apierror-invalidoldimage",
+                        vec![],
+                        "The <var>oldimage</var> parameter has an invalid format.".into(),
+                    ),
+                ));
+            }
+            match uploads
+                .delete_old_version(&title.db_key, old, &author, &params.reason)
+                .await
+            {
+                Err(UploadError::NoSuchVersion) => {
+                    return Err(ApiError::new(
+                        "nodeleteablefile",
+                        Message::new(
+                            "apierror-nodeleteablefile",
+                            vec![],
+                            "No such old version of the file.".into(),
+                        ),
+                    ));
+                }
+                other => other?,
+            }
+        }
+        (_, true) => uploads
+            .delete(&title.db_key, &author, &params.reason)
+            .await?
+            .ok_or(PageError::MissingTitle)?,
+        _ => {
+            let page = page.ok_or(PageError::MissingTitle)?;
+            ctx.app
+                .pages
+                .delete(&page, &author, &params.reason, ctx.now)
+                .await?
+        }
     };
-    let Some(user) = ctx.identity.user.clone() else {
-        return Err(permission_denied(ctx, "delete"));
-    };
-    if title.namespace != FILE_NAMESPACE {
-        return Err(missing());
-    }
-    let log_id = ctx
-        .app
-        .uploads
-        .delete(&title.db_key, user.id, &params.reason)
-        .await?
-        .ok_or_else(missing)?;
+    let sitename = ctx.app.pages.sitename().to_owned();
     let mut result = Map::new();
     result.insert("title".into(), title.text(&sitename).into());
-    result.insert("reason".into(), params.reason.into());
+    result.insert("reason".into(), params.reason.clone().into());
     result.insert("logid".into(), log_id.into());
+    // The talk page goes too when asked (and when it exists).
+    if params.delete_talk
+        && let Some(talk) = title.talk().filter(|t| *t != title)
+        && let Some(talk_page) = ctx.app.pages.page(&talk).await?
+    {
+        ctx.app
+            .pages
+            .delete(&talk_page, &author, &params.reason, ctx.now)
+            .await?;
+    }
     ctx.output.add("delete", Value::Object(result));
     Ok(())
 }

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::ModuleSpec;
+use super::pageset::{PageEntry, file_name};
 use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType, iso_timestamp};
 use crate::media::handler::{Handler, ThumbParams, php_round};
 use crate::media::thumb::{ThumbSource, Transform};
@@ -147,6 +148,8 @@ pub static STASHIMAGEINFO: ModuleSpec = ModuleSpec {
 pub struct ImageInfoParams {
     pub props: Vec<&'static str>,
     pub limit: i64,
+    /// The client asked for `iilimit=max`.
+    pub limit_is_max: bool,
     pub start: Option<i64>,
     pub end: Option<i64>,
     pub scale: ThumbRequest,
@@ -317,6 +320,7 @@ impl ImageInfoParams {
     pub fn parse(reader: &mut ParamReader<'_>) -> Result<ImageInfoParams, ApiError> {
         let p = |name| IMAGEINFO.param(name);
         let props = reader.choices(p("prop"))?;
+        let limit_is_max = reader.string(p("limit"))?.as_deref() == Some("max");
         let limit = reader.limit(p("limit"))?.unwrap_or(1);
         let start = reader.timestamp(p("start"))?;
         let end = reader.timestamp(p("end"))?;
@@ -335,6 +339,7 @@ impl ImageInfoParams {
         Ok(ImageInfoParams {
             props,
             limit,
+            limit_is_max,
             start,
             end,
             scale,
@@ -368,6 +373,85 @@ impl StashImageInfoParams {
         }
         Ok(StashImageInfoParams { keys, props, scale })
     }
+}
+
+/// Adds `imageinfo` (the file's history, newest first, `iilimit` versions)
+/// to a File page; returns the continuation when versions remain
+/// (`iistart` for a single page, `iicontinue` for several).
+pub async fn add(
+    entry: &mut PageEntry,
+    params: &ImageInfoParams,
+    single: bool,
+    ctx: &mut Ctx<'_>,
+) -> Result<Option<Map<String, Value>>, ApiError> {
+    let Some(name) = file_name(entry).map(str::to_owned) else {
+        return Ok(None);
+    };
+    let page_id = entry.existing().map(|p| p.id);
+    let mut name = name;
+    let mut history = ctx
+        .app
+        .db
+        .file_history(&name, params.start, params.end, params.limit + 1)
+        .await?;
+    // A redirect left by a move shows the file it points to.
+    if history.is_empty()
+        && let Some(page) = entry.existing().filter(|p| p.is_redirect())
+        && let Some((crate::pages::title::FILE, target, _)) =
+            ctx.app.db.redirect_target(page.id).await?
+    {
+        history = ctx
+            .app
+            .db
+            .file_history(&target, params.start, params.end, params.limit + 1)
+            .await?;
+        name = target;
+    }
+    if history.is_empty() {
+        entry.fields.insert("imagerepository".into(), "".into());
+        return Ok(None);
+    }
+    entry
+        .fields
+        .insert("imagerepository".into(), "local".into());
+    let limit = usize::try_from(params.limit).unwrap_or(1);
+    let next = history.get(limit).map(|next| {
+        let mut pending = Map::new();
+        if single {
+            pending.insert("iistart".into(), iso_timestamp(next.timestamp).into());
+        } else {
+            pending.insert(
+                "iicontinue".into(),
+                format!("{name}|{}", crate::upload::timestamp14(next.timestamp)).into(),
+            );
+        }
+        pending
+    });
+    // Thumbnail parameters are merged once per file, on its current
+    // version (`mergeThumbParams`).
+    let current = ThumbSource::from_row(&history[0]);
+    let (thumb, warnings) = params
+        .scale
+        .for_file(&current, "ii", ctx)
+        .map_err(|e| e.in_module(IMAGEINFO.path))?;
+    for (code, message) in warnings {
+        ctx.output.warn(IMAGEINFO.path, code, message);
+    }
+    let versions: Vec<Value> = history
+        .iter()
+        .take(limit)
+        .map(|row| {
+            Value::Object(version_info(
+                row,
+                &params.props,
+                page_id,
+                thumb.as_ref(),
+                ctx,
+            ))
+        })
+        .collect();
+    entry.fields.insert("imageinfo".into(), versions.into());
+    Ok(next)
 }
 
 /// The text form of a DB key: underscores become spaces.

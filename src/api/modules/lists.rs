@@ -6,22 +6,23 @@
 use serde_json::{Map, Value};
 
 use super::ModuleSpec;
+use super::filearchive;
 use super::imageinfo::{self, escape_html};
-use super::pageset::{Title, parse_title};
 use crate::api::params::parse_timestamp;
 use crate::api::request::RawParams;
 use crate::api::{
     ApiError, Ctx, Message, Output, ParamReader, ParamSpec, ParamType, iso_timestamp,
 };
 use crate::auth::canonical_user_name;
+use crate::pages::hash::{sha1_base36, sha1_hex_from_base36};
+use crate::pages::title::Title;
 use crate::storage::{
     BotFilter, FILE_NAMESPACE, FileListing, FileOrder, ListedFile, LogEventRow, LogListing,
 };
-use crate::upload::delete::sha1_base36;
 use crate::upload::timestamp14;
 
 /// List modules available under `list=`.
-pub const LIST_MODULES: &[&str] = &["allimages", "logevents"];
+pub const LIST_MODULES: &[&str] = &["allimages", "filearchive", "logevents"];
 
 /// imageinfo's properties less those that make no sense for a listing.
 const ALLIMAGES_PROPS: &[&str] = &[
@@ -211,6 +212,7 @@ pub static LOGEVENTS: ModuleSpec = ModuleSpec {
 /// A list module asked for, with its parsed parameters.
 pub enum List {
     AllImages(AllImagesParams),
+    FileArchive(filearchive::FileArchiveParams),
     LogEvents(LogEventsParams),
 }
 
@@ -231,14 +233,16 @@ impl List {
         high_limits: bool,
     ) -> Result<List, ApiError> {
         type Parser = fn(&mut ParamReader<'_>) -> Result<List, ApiError>;
-        let (spec, parse): (&ModuleSpec, Parser) = if name == LOGEVENTS.name {
-            (&LOGEVENTS, |r| {
+        let (spec, parse): (&ModuleSpec, Parser) = match name {
+            "logevents" => (&LOGEVENTS, |r| {
                 LogEventsParams::parse(r).map(List::LogEvents)
-            })
-        } else {
-            (&ALLIMAGES, |r| {
+            }),
+            "filearchive" => (&filearchive::FILEARCHIVE, |r| {
+                filearchive::FileArchiveParams::parse(r).map(List::FileArchive)
+            }),
+            _ => (&ALLIMAGES, |r| {
                 AllImagesParams::parse(r).map(List::AllImages)
-            })
+            }),
         };
         let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
         parse(&mut reader).map_err(|e| e.in_module(spec.path))
@@ -247,6 +251,7 @@ impl List {
     pub fn spec(&self) -> &'static ModuleSpec {
         match self {
             List::AllImages(_) => &ALLIMAGES,
+            List::FileArchive(_) => &filearchive::FILEARCHIVE,
             List::LogEvents(_) => &LOGEVENTS,
         }
     }
@@ -256,6 +261,7 @@ impl List {
         let path = self.spec().path;
         match self {
             List::AllImages(params) => all_images(params, ctx).await,
+            List::FileArchive(params) => filearchive::execute(params, ctx).await,
             List::LogEvents(params) => log_events(params, ctx).await,
         }
         .map_err(|e| e.in_module(path))
@@ -402,29 +408,7 @@ async fn all_images(params: AllImagesParams, ctx: &Ctx<'_>) -> Result<ListBatch,
             resume: params.resume,
         }
     };
-    let sha1 = match (params.sha1, params.sha1_base36) {
-        (Some(hex), _) => {
-            let hex = hex.to_lowercase();
-            if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(simple_error(
-                    "invalidsha1hash",
-                    "The SHA1 hash provided is not valid.",
-                ));
-            }
-            Some(hex)
-        }
-        (None, Some(base36)) => {
-            let base36 = base36.to_lowercase();
-            if base36.len() != 31 || !base36.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return Err(simple_error(
-                    "invalidsha1base36hash",
-                    "The SHA1Base36 hash provided is not valid.",
-                ));
-            }
-            Some(sha1_hex_from_base36(&base36))
-        }
-        (None, None) => None,
-    };
+    let sha1 = sha1_filter(params.sha1.as_deref(), params.sha1_base36.as_deref())?;
     // MediaWiki compares major and minor type; a type without a slash has
     // the minor type "unknown".
     let mimes = params.mimes.map(|mimes| {
@@ -576,7 +560,7 @@ async fn log_events(params: LogEventsParams, ctx: &Ctx<'_>) -> Result<ListBatch,
         }
         None => None,
     };
-    let page_title = |text: &str| parse_title(text, sitename).ok_or_else(|| invalid_title(text));
+    let page_title = |text: &str| Title::parse(text, sitename).ok_or_else(|| invalid_title(text));
     let title = params.title.as_deref().map(page_title).transpose()?;
     let prefix = params.prefix.as_deref().map(page_title).transpose()?;
     // No entry carries change tags, so filtering by any tag leaves nothing.
@@ -632,14 +616,14 @@ fn log_item(event: &LogEventRow, props: &[&str], ctx: &Ctx<'_>) -> Value {
         add_title_info(&mut item, event.namespace, &event.title, ctx);
     }
     if wants("ids") {
-        // MediaWiki's logpage is the page id when the entry was written; no
-        // column keeps it, so it is the page's id now, as pageid is.
+        // pageid is the page that has the title now; logpage the page the
+        // entry was written about (entries of earlier releases lack it).
         let page_id = event.page_id.unwrap_or(0);
         item.insert("pageid".into(), page_id.into());
-        item.insert("logpage".into(), page_id.into());
+        item.insert("logpage".into(), event.log_page.unwrap_or(page_id).into());
     }
     if wants("details") {
-        item.insert("params".into(), log_params(event));
+        item.insert("params".into(), log_params(event, ctx));
     }
     if wants("type") {
         item.insert("type".into(), event.log_type.clone().into());
@@ -674,17 +658,36 @@ fn log_item(event: &LogEventRow, props: &[&str], ctx: &Ctx<'_>) -> Value {
 
 /// A log entry's parameters as the API shows them. Upload entries show the
 /// SHA-1 in base 36, as MediaWiki stores it, and the version's timestamp
-/// (moved last, as its formatter does); deletions show none.
-fn log_params(event: &LogEventRow) -> Value {
+/// (moved last, as its formatter does); moves their target; restores
+/// their counts; deletions none.
+fn log_params(event: &LogEventRow, ctx: &Ctx<'_>) -> Value {
+    let stored: Map<String, Value> = serde_json::from_str(&event.params).unwrap_or_default();
     let mut params = Map::new();
-    if event.log_type == "upload" {
-        let stored: Map<String, Value> = serde_json::from_str(&event.params).unwrap_or_default();
-        if let Some(sha1) = stored.get("img_sha1").and_then(Value::as_str) {
-            params.insert("img_sha1".into(), sha1_base36(sha1).into());
+    match event.log_type.as_str() {
+        "upload" => {
+            if let Some(sha1) = stored.get("img_sha1").and_then(Value::as_str) {
+                params.insert("img_sha1".into(), sha1_base36(sha1).into());
+            }
+            if let Some(timestamp) = stored.get("img_timestamp").and_then(Value::as_i64) {
+                params.insert("img_timestamp".into(), iso_timestamp(timestamp).into());
+            }
         }
-        if let Some(timestamp) = stored.get("img_timestamp").and_then(Value::as_i64) {
-            params.insert("img_timestamp".into(), iso_timestamp(timestamp).into());
+        "move" => {
+            for key in ["target_ns", "target_title"] {
+                if let Some(value) = stored.get(key) {
+                    params.insert(key.into(), value.clone());
+                }
+            }
+            let suppressed = stored.get("suppressredirect").and_then(Value::as_bool);
+            ctx.output
+                .set_flag(&mut params, "suppressredirect", suppressed.unwrap_or(false));
         }
+        "delete" if event.action == "restore" => {
+            if let Some(count) = stored.get("count") {
+                params.insert("count".into(), count.clone());
+            }
+        }
+        _ => {}
     }
     Value::Object(params)
 }
@@ -729,16 +732,16 @@ fn user_param(
 
 /// MediaWiki's `titlePartToKey` in the File namespace: the DB key form of
 /// the start of a name (`my file` → `My_file`), trailing spaces kept.
-fn name_part_key(part: &str, sitename: &str) -> Result<String, ApiError> {
+pub(super) fn name_part_key(part: &str, sitename: &str) -> Result<String, ApiError> {
     // The "x" keeps trailing spaces from being trimmed away.
-    parse_title(&format!("File:{part}x"), sitename)
+    Title::parse(&format!("File:{part}x"), sitename)
         .and_then(|title| title.db_key.strip_suffix('x').map(str::to_owned))
         .ok_or_else(|| invalid_title(part))
 }
 
 /// Splits `limit + 1` fetched rows into the batch and the first row of the
 /// next one.
-fn split_batch<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, Option<T>) {
+pub(super) fn split_batch<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, Option<T>) {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let next = if rows.len() > limit {
         rows.truncate(limit + 1);
@@ -749,23 +752,35 @@ fn split_batch<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, Option<T>) {
     (rows, next)
 }
 
-/// A SHA-1 in base 36 as 40 hex digits. A 31-digit value too large for
-/// 160 bits comes out longer and so matches no file, as in MediaWiki.
-fn sha1_hex_from_base36(base36: &str) -> String {
-    // 160 bits do not fit a u128: multiply into bytes, most significant first.
-    let mut bytes = vec![0u8; 20];
-    for digit in base36.chars().filter_map(|c| c.to_digit(36)) {
-        let mut carry = digit;
-        for byte in bytes.iter_mut().rev() {
-            let value = u32::from(*byte) * 36 + carry;
-            *byte = (value & 0xff) as u8;
-            carry = value >> 8;
+/// A SHA-1 filter given in hex or in base 36 (hex wins), as 40 hex
+/// digits; `invalidsha1hash`/`invalidsha1base36hash` when malformed.
+pub(super) fn sha1_filter(
+    hex: Option<&str>,
+    base36: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    match (hex, base36) {
+        (Some(hex), _) => {
+            let hex = hex.to_lowercase();
+            if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(simple_error(
+                    "invalidsha1hash",
+                    "The SHA1 hash provided is not valid.",
+                ));
+            }
+            Ok(Some(hex))
         }
-        if carry > 0 {
-            bytes.insert(0, (carry & 0xff) as u8);
+        (None, Some(base36)) => {
+            let base36 = base36.to_lowercase();
+            if base36.len() != 31 || !base36.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(simple_error(
+                    "invalidsha1base36hash",
+                    "The SHA1Base36 hash provided is not valid.",
+                ));
+            }
+            Ok(Some(sha1_hex_from_base36(&base36)))
         }
+        (None, None) => Ok(None),
     }
-    hex::encode(bytes)
 }
 
 /// "a", "a and b", "a, b and c": MediaWiki's English list.
@@ -787,7 +802,7 @@ fn must_use_with(param: &str, with: &str) -> ApiError {
     )
 }
 
-fn bad_continue() -> ApiError {
+pub(super) fn bad_continue() -> ApiError {
     simple_error(
         "badcontinue",
         "Invalid continue param. You should pass the original value returned by the previous query.",
@@ -806,7 +821,7 @@ fn invalid_title(text: &str) -> ApiError {
 }
 
 /// An error whose message key is `apierror-<code>` and takes no parameters.
-fn simple_error(code: &str, text: &str) -> ApiError {
+pub(super) fn simple_error(code: &str, text: &str) -> ApiError {
     ApiError::new(
         code,
         Message::new(&format!("apierror-{code}"), vec![], text.to_owned()),
@@ -816,16 +831,6 @@ fn simple_error(code: &str, text: &str) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sha1_base36_converts_back_to_hex() {
-        let hex = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
-        assert_eq!(sha1_hex_from_base36("phoiac9h4m842xq45sp7s6u21eteeq1"), hex);
-        assert_eq!(sha1_hex_from_base36(&sha1_base36(hex)), hex);
-        assert_eq!(sha1_hex_from_base36(&"0".repeat(31)), "0".repeat(40));
-        // Larger than 2^160: longer than any SHA-1, so it matches nothing.
-        assert!(sha1_hex_from_base36(&"z".repeat(31)).len() > 40);
-    }
 
     #[test]
     fn a_fetch_of_limit_plus_one_splits_off_the_next_row() {

@@ -5,12 +5,23 @@
 
 pub mod auth;
 pub mod delete;
+pub mod edit;
+pub mod filearchive;
+pub mod filerepoinfo;
+pub mod filerevert;
 pub mod imageinfo;
+pub mod info;
 pub mod lists;
+pub mod movepage;
 mod pageset;
 pub mod paraminfo;
+pub mod purge;
 pub mod query;
+pub mod revisions;
+pub mod rsd;
 pub mod siteinfo;
+pub mod templates;
+pub mod undelete;
 pub mod upload;
 
 use super::params::{ParamSpec, ParamType};
@@ -55,11 +66,17 @@ impl ModuleSpec {
 pub const ACTIONS: &[&str] = &[
     "clientlogin",
     "delete",
+    "edit",
+    "filerevert",
     "help",
     "login",
     "logout",
+    "move",
     "paraminfo",
+    "purge",
     "query",
+    "rsd",
+    "undelete",
     "upload",
 ];
 /// The values of `format`.
@@ -147,7 +164,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 19] {
+pub fn all_modules() -> [&'static ModuleSpec; 29] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -162,12 +179,22 @@ pub fn all_modules() -> [&'static ModuleSpec; 19] {
         &query::USERINFO,
         &siteinfo::SITEINFO,
         &imageinfo::IMAGEINFO,
-        &pageset::INFO,
+        &info::INFO,
+        &revisions::REVISIONS,
+        &templates::TEMPLATES,
         &imageinfo::STASHIMAGEINFO,
         &lists::ALLIMAGES,
+        &filearchive::FILEARCHIVE,
         &lists::LOGEVENTS,
+        &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,
+        &edit::EDIT,
+        &filerevert::FILEREVERT,
+        &movepage::MOVE,
+        &purge::PURGE,
+        &undelete::UNDELETE,
+        &rsd::RSD,
     ]
 }
 
@@ -185,10 +212,15 @@ pub enum Parsed {
     Login(auth::LoginParams),
     ClientLogin(auth::ClientLoginParams),
     Logout,
-    Query(query::QueryParams),
+    Query(Box<query::QueryParams>),
     ParamInfo(paraminfo::ParamInfoParams),
     Upload(Box<upload::UploadParams>),
     Delete(delete::DeleteParams),
+    Edit(Box<edit::EditParams>),
+    FileRevert(filerevert::FileRevertParams),
+    Move(movepage::MoveParams),
+    Purge(purge::PurgeParams),
+    Undelete(undelete::UndeleteParams),
 }
 
 /// The spec of an action by name.
@@ -202,6 +234,12 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "paraminfo" => &paraminfo::PARAMINFO,
         "upload" => &upload::UPLOAD,
         "delete" => &delete::DELETE,
+        "edit" => &edit::EDIT,
+        "filerevert" => &filerevert::FILEREVERT,
+        "move" => &movepage::MOVE,
+        "purge" => &purge::PURGE,
+        "undelete" => &undelete::UNDELETE,
+        "rsd" => &rsd::RSD,
         _ => return None,
     })
 }
@@ -216,7 +254,7 @@ pub fn parse(
     if spec.path == query::QUERY.path {
         // Query reads its submodules' parameters too, each with its prefix.
         let params = query::QueryParams::parse(raw, &mut ctx.output, high_limits)?;
-        return Ok(Parsed::Query(params));
+        return Ok(Parsed::Query(Box::new(params)));
     }
     let mut reader = ParamReader::new(raw, &mut ctx.output, spec.prefix, spec.path, high_limits);
     Ok(match spec.path {
@@ -226,6 +264,11 @@ pub fn parse(
         "paraminfo" => Parsed::ParamInfo(paraminfo::ParamInfoParams::parse(&mut reader)?),
         "upload" => Parsed::Upload(Box::new(upload::UploadParams::parse(&mut reader)?)),
         "delete" => Parsed::Delete(delete::DeleteParams::parse(&mut reader)?),
+        "edit" => Parsed::Edit(Box::new(edit::EditParams::parse(&mut reader)?)),
+        "filerevert" => Parsed::FileRevert(filerevert::FileRevertParams::parse(&mut reader)?),
+        "move" => Parsed::Move(movepage::MoveParams::parse(&mut reader)?),
+        "purge" => Parsed::Purge(purge::PurgeParams::parse(&mut reader)?),
+        "undelete" => Parsed::Undelete(undelete::UndeleteParams::parse(&mut reader)?),
         _ => Parsed::Help,
     })
 }
@@ -240,10 +283,15 @@ impl Parsed {
             Parsed::Login(params) => auth::login(params, ctx).await,
             Parsed::ClientLogin(params) => auth::client_login(params, ctx).await,
             Parsed::Logout => auth::logout(ctx),
-            Parsed::Query(params) => query::execute(params, ctx).await,
+            Parsed::Query(params) => query::execute(*params, ctx).await,
             Parsed::ParamInfo(params) => paraminfo::execute(params, ctx),
             Parsed::Upload(params) => upload::execute(*params, ctx).await,
             Parsed::Delete(params) => delete::execute(params, ctx).await,
+            Parsed::Edit(params) => edit::execute(*params, ctx).await,
+            Parsed::FileRevert(params) => filerevert::execute(params, ctx).await,
+            Parsed::Move(params) => movepage::execute(params, ctx).await,
+            Parsed::Purge(params) => purge::execute(params, ctx).await,
+            Parsed::Undelete(params) => undelete::execute(params, ctx).await,
         }
     }
 }

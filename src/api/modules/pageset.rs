@@ -1,129 +1,253 @@
-//! The pages a query names with `titles`: normalized, looked up, and
-//! (with `prop=imageinfo`) given their file history. fv1 lists them in an
-//! object keyed by page id (negative ids for missing pages), fv2 in a list.
+//! The pages a query names (MediaWiki's ApiPageSet): by `titles`
+//! (normalized), `pageids` or `revids`, redirects followed with
+//! `redirects`. Prop modules then add their fields to each page. fv1 lists
+//! the pages in an object keyed by page id (negative ids for missing
+//! pages), fv2 in a list.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use super::ModuleSpec;
-use super::imageinfo::{self, ImageInfoParams};
-use super::siteinfo::NAMESPACES;
-use crate::api::{ApiError, Ctx, FormatVersion, ParamReader, ParamSpec, ParamType, iso_timestamp};
-use crate::storage::FILE_NAMESPACE;
+use crate::api::{ApiError, Ctx, FormatVersion, Message};
+use crate::pages::title::{self, Title};
+use crate::storage::PageRow;
 
-const INFO_PROPS: &[&str] = &[
-    "associatedpage",
-    "displaytitle",
-    "linkclasses",
-    "notificationtimestamp",
-    "preload",
-    "protection",
-    "subjectid",
-    "talkid",
-    "url",
-    "varianttitles",
-    "visitingwatchers",
-    "watched",
-    "watchers",
-];
-
-pub static INFO: ModuleSpec = ModuleSpec {
-    name: "info",
-    path: "query+info",
-    group: "prop",
-    class: "ApiQueryInfo",
-    prefix: "in",
-    params: &[
-        ParamSpec::new("prop", ParamType::Enum(INFO_PROPS)).multi(),
-        ParamSpec::string("linkcontext").default("Main Page"),
-        ParamSpec::string("testactions").multi(),
-        ParamSpec::new(
-            "testactionsdetail",
-            ParamType::Enum(&["boolean", "full", "quick"]),
-        )
-        .default("boolean"),
-        ParamSpec::string("continue"),
-    ],
-    must_post: false,
-    write: false,
-    read_rights: true,
-    help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Info"),
-};
-
-/// Parsed `in*` parameters.
-pub struct InfoParams {
-    props: Vec<&'static str>,
+/// Where the pages of a query come from.
+#[derive(Debug, Clone, Default)]
+pub struct PageSetParams {
+    pub titles: Vec<String>,
+    pub page_ids: Vec<i64>,
+    pub revision_ids: Vec<i64>,
+    pub redirects: bool,
 }
 
-impl InfoParams {
-    pub fn parse(reader: &mut ParamReader<'_>) -> Result<InfoParams, ApiError> {
-        let p = |name| INFO.param(name);
-        let props = reader.choices(p("prop"))?;
-        reader.string(p("linkcontext"))?;
-        reader.strings(p("testactions"))?;
-        reader.choice(p("testactionsdetail"))?;
-        reader.string(p("continue"))?;
-        Ok(InfoParams { props })
+impl PageSetParams {
+    pub fn is_empty(&self) -> bool {
+        self.titles.is_empty() && self.page_ids.is_empty() && self.revision_ids.is_empty()
     }
 }
 
-/// `prop=info`'s fields of one page (`page_id` None: missing page).
-async fn page_info(
-    page: &mut Map<String, Value>,
-    page_id: Option<i64>,
-    title: &Title,
-    params: &InfoParams,
-    ctx: &Ctx<'_>,
-) -> Result<(), ApiError> {
-    for (key, value) in [
-        ("contentmodel", "wikitext"),
-        ("pagelanguage", "en"),
-        ("pagelanguagehtmlcode", "en"),
-        ("pagelanguagedir", "ltr"),
-    ] {
-        page.insert(key.into(), value.into());
+/// One page of the set, with the fields the modules give it.
+#[derive(Debug, Clone)]
+pub struct PageEntry {
+    /// The existing page, if any.
+    pub page: Option<PageRow>,
+    /// The title; None for an invalid title or an unknown page id.
+    pub title: Option<Title>,
+    /// The revisions `revids` asked for on this page.
+    pub revision_ids: Vec<i64>,
+    pub fields: Map<String, Value>,
+}
+
+impl PageEntry {
+    /// A page that exists, not a Special: page or an invalid title.
+    pub fn existing(&self) -> Option<&PageRow> {
+        self.page.as_ref()
     }
-    if let Some(id) = page_id
-        && let Some(facts) = ctx.app.db.page_facts(id).await?
-    {
-        page.insert("touched".into(), iso_timestamp(facts.touched).into());
-        page.insert("lastrevid".into(), facts.last_revision.into());
-        page.insert("length".into(), facts.length.into());
-        ctx.output.set_flag(page, "new", facts.revisions == 1);
+}
+
+/// The resolved pages of a query.
+pub struct PageSet {
+    pub normalized: Vec<Value>,
+    pub redirects: Vec<Value>,
+    /// `revids` that name no revision.
+    pub bad_revision_ids: Vec<i64>,
+    pub entries: Vec<PageEntry>,
+}
+
+impl PageSet {
+    /// Whether the set has more than one page (some modules' parameters
+    /// may only be used on a single page).
+    pub fn is_multiple(&self) -> bool {
+        self.entries.len() > 1
     }
-    if params.props.contains(&"protection") {
-        page.insert("protection".into(), Value::Array(Vec::new()));
-        page.insert("restrictiontypes".into(), json!(["upload", "move", "edit"]));
+}
+
+/// Resolves the set's pages and writes their basic fields.
+pub async fn resolve(params: &PageSetParams, ctx: &Ctx<'_>) -> Result<PageSet, ApiError> {
+    let pages = &ctx.app.pages;
+    let sitename = pages.sitename();
+    let mut set = PageSet {
+        normalized: Vec::new(),
+        redirects: Vec::new(),
+        bad_revision_ids: Vec::new(),
+        entries: Vec::new(),
+    };
+    for input in &params.titles {
+        let Some(title) = pages.title(input) else {
+            let mut fields = Map::new();
+            fields.insert("title".into(), input.clone().into());
+            fields.insert(
+                "invalidreason".into(),
+                "The requested page title is empty or contains invalid characters.".into(),
+            );
+            ctx.output.set_flag(&mut fields, "invalid", true);
+            set.entries.push(PageEntry {
+                page: None,
+                title: None,
+                revision_ids: Vec::new(),
+                fields,
+            });
+            continue;
+        };
+        let text = title.text(sitename);
+        if &text != input {
+            let mut normalized = Map::new();
+            if ctx.output.fv == FormatVersion::V2 {
+                normalized.insert("fromencoded".into(), false.into());
+            }
+            normalized.insert("from".into(), input.clone().into());
+            normalized.insert("to".into(), text.into());
+            set.normalized.push(Value::Object(normalized));
+        }
+        let page = pages.page(&title).await?;
+        push_unique(&mut set.entries, title, page);
     }
-    if params.props.contains(&"url") {
-        let base = format!(
-            "{}{}/index.php/",
-            ctx.app.server, ctx.app.config.script_path
-        );
-        let path = crate::upload::repo::wiki_url_encode(
-            &title.text(&ctx.app.config.sitename).replace(' ', "_"),
-        );
-        page.insert("fullurl".into(), format!("{base}{path}").into());
-        page.insert(
-            "editurl".into(),
-            format!(
-                "{}{}/index.php?title={path}&action=edit",
-                ctx.app.server, ctx.app.config.script_path
-            )
-            .into(),
-        );
-        page.insert("canonicalurl".into(), format!("{base}{path}").into());
+    for id in &params.page_ids {
+        match pages.page_by_id(*id).await? {
+            Some(page) => {
+                let title = Title::new(page.namespace, &page.title);
+                push_unique(&mut set.entries, title, Some(page));
+            }
+            None => {
+                let mut fields = Map::new();
+                fields.insert("pageid".into(), (*id).into());
+                ctx.output.set_flag(&mut fields, "missing", true);
+                set.entries.push(PageEntry {
+                    page: None,
+                    title: None,
+                    revision_ids: Vec::new(),
+                    fields,
+                });
+            }
+        }
     }
+    for id in &params.revision_ids {
+        let Some(revision) = ctx.app.db.revision(*id).await? else {
+            set.bad_revision_ids.push(*id);
+            continue;
+        };
+        let Some(page) = pages.page_by_id(revision.page_id).await? else {
+            set.bad_revision_ids.push(*id);
+            continue;
+        };
+        let title = Title::new(page.namespace, &page.title);
+        push_unique(&mut set.entries, title, Some(page));
+        if let Some(entry) = set
+            .entries
+            .iter_mut()
+            .find(|e| e.page.as_ref().map(|p| p.id) == Some(revision.page_id))
+        {
+            entry.revision_ids.push(*id);
+        }
+    }
+    if params.redirects {
+        follow_redirects(&mut set, ctx).await?;
+    }
+    for entry in &mut set.entries {
+        let Some(title) = &entry.title else {
+            continue;
+        };
+        let mut fields = Map::new();
+        if let Some(page) = &entry.page {
+            fields.insert("pageid".into(), page.id.into());
+        }
+        fields.insert("ns".into(), title.namespace.into());
+        fields.insert("title".into(), title.text(sitename).into());
+        if !title.can_exist() {
+            ctx.output.set_flag(&mut fields, "special", true);
+        } else if entry.page.is_none() {
+            ctx.output.set_flag(&mut fields, "missing", true);
+        }
+        entry.fields = fields;
+    }
+    Ok(set)
+}
+
+/// Adds a title once (a page named twice is one page).
+fn push_unique(entries: &mut Vec<PageEntry>, title: Title, page: Option<PageRow>) {
+    if entries.iter().any(|e| e.title.as_ref() == Some(&title)) {
+        return;
+    }
+    entries.push(PageEntry {
+        page,
+        title: Some(title),
+        revision_ids: Vec::new(),
+        fields: Map::new(),
+    });
+}
+
+/// Replaces each redirect by its target (following chains, stopping at a
+/// loop), listing `from` → `to` in `redirects`.
+async fn follow_redirects(set: &mut PageSet, ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    let sitename = ctx.app.pages.sitename();
+    let mut resolved = Vec::new();
+    for mut entry in std::mem::take(&mut set.entries) {
+        let mut seen = Vec::new();
+        while let (Some(page), Some(title)) = (&entry.page, &entry.title) {
+            if !page.is_redirect() || seen.contains(&page.id) {
+                break;
+            }
+            seen.push(page.id);
+            let Some((namespace, db_key, fragment)) = ctx.app.db.redirect_target(page.id).await?
+            else {
+                break;
+            };
+            let target = Title::new(namespace, &db_key);
+            let mut redirect = Map::new();
+            redirect.insert("from".into(), title.text(sitename).into());
+            redirect.insert("to".into(), target.text(sitename).into());
+            if !fragment.is_empty() {
+                redirect.insert("tofragment".into(), fragment.into());
+            }
+            set.redirects.push(Value::Object(redirect));
+            entry.page = ctx.app.pages.page(&target).await?;
+            entry.title = Some(target);
+        }
+        if !resolved
+            .iter()
+            .any(|e: &PageEntry| e.title.is_some() && e.title == entry.title)
+        {
+            resolved.push(entry);
+        }
+    }
+    set.entries = resolved;
     Ok(())
 }
 
-/// The pages of one query.
-pub struct Pages {
-    pub normalized: Vec<Value>,
-    pub pages: Value,
-    /// `continue` for the client when a file has more versions than asked for.
-    pub continuation: Option<Value>,
-    /// imageinfo's warnings (thumbnail parameters).
-    pub warnings: Vec<imageinfo::ModuleWarning>,
+/// `query.pages` in the output's format version: fv1 an object keyed by
+/// page id (missing, invalid and special pages by -1, -2, ...), fv2 a
+/// list, those pages first.
+pub fn render(entries: Vec<PageEntry>, fv: FormatVersion) -> Value {
+    let (mut existing, others): (Vec<PageEntry>, Vec<PageEntry>) =
+        entries.into_iter().partition(|e| e.page.is_some());
+    existing.sort_by_key(|e| e.page.as_ref().map_or(0, |p| p.id));
+    match fv {
+        FormatVersion::V2 => Value::Array(
+            others
+                .into_iter()
+                .chain(existing)
+                .map(|e| Value::Object(e.fields))
+                .collect(),
+        ),
+        FormatVersion::V1 => {
+            let mut by_id = Map::new();
+            let mut fake = 0;
+            for entry in others {
+                let key = match entry.fields.get("pageid").and_then(Value::as_i64) {
+                    Some(id) if entry.title.is_none() => id.to_string(),
+                    _ => {
+                        fake -= 1;
+                        fake.to_string()
+                    }
+                };
+                by_id.insert(key, Value::Object(entry.fields));
+            }
+            for entry in existing {
+                let id = entry.page.as_ref().map_or(0, |p| p.id);
+                by_id.insert(id.to_string(), Value::Object(entry.fields));
+            }
+            Value::Object(by_id)
+        }
+    }
 }
 
 /// `indexpageids`: the ids of `pages`, as strings, in their order (missing
@@ -147,194 +271,61 @@ pub fn page_ids(pages: &Value) -> Value {
     }
 }
 
-/// A parsed title: namespace and DB key.
-pub(super) struct Title {
-    pub namespace: i64,
-    pub db_key: String,
-}
-
-impl Title {
-    /// The text form with the namespace's name, as the API shows titles.
-    pub fn text(&self, sitename: &str) -> String {
-        let name = self.db_key.replace('_', " ");
-        match namespace_name(self.namespace, sitename) {
-            prefix if prefix.is_empty() => name,
-            prefix => format!("{prefix}:{name}"),
-        }
-    }
-}
-
-fn namespace_name(id: i64, sitename: &str) -> String {
-    match id {
-        4 => sitename.to_owned(),
-        5 => format!("{sitename} talk"),
-        _ => NAMESPACES
-            .iter()
-            .find(|(ns, _, _)| *ns == id)
-            .map(|(_, name, _)| (*name).to_owned())
-            .unwrap_or_default(),
-    }
-}
-
-/// Parses `input` as a page title; `None` when it cannot be one.
-pub(super) fn parse_title(input: &str, sitename: &str) -> Option<Title> {
-    let spaced = input.replace('_', " ");
-    let text = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
-    let (namespace, rest) = match text.split_once(':') {
-        Some((prefix, rest)) => match namespace_id(prefix.trim(), sitename) {
-            Some(id) => (id, rest.trim()),
-            None => (0, text.as_str()),
-        },
-        None => (0, text.as_str()),
+/// `badrevids`: fv1 an object keyed by id, fv2 a list.
+pub fn bad_revision_ids(ids: &[i64], ctx: &Ctx<'_>) -> Value {
+    let item = |id: i64| {
+        let mut item = Map::new();
+        item.insert("revid".into(), id.into());
+        ctx.output.set_flag(&mut item, "missing", true);
+        Value::Object(item)
     };
-    if rest.is_empty() || rest.chars().any(|c| "#<>[]|{}".contains(c)) {
-        return None;
-    }
-    let mut chars = rest.chars();
-    let first = chars.next()?;
-    let capitalized: String = first.to_uppercase().chain(chars).collect();
-    Some(Title {
-        namespace,
-        db_key: capitalized.replace(' ', "_"),
-    })
-}
-
-fn namespace_id(prefix: &str, sitename: &str) -> Option<i64> {
-    let prefix = prefix.to_lowercase();
-    match prefix.as_str() {
-        "image" => return Some(6),
-        "image talk" => return Some(7),
-        _ => {}
-    }
-    if prefix == sitename.to_lowercase() {
-        return Some(4);
-    }
-    if prefix == format!("{} talk", sitename.to_lowercase()) {
-        return Some(5);
-    }
-    NAMESPACES
-        .iter()
-        .find(|(id, name, _)| *id != 0 && name.to_lowercase() == prefix)
-        .map(|(id, _, _)| *id)
-}
-
-pub async fn pages(
-    titles: &[String],
-    info: Option<&InfoParams>,
-    imageinfo: Option<&ImageInfoParams>,
-    ctx: &Ctx<'_>,
-) -> Result<Pages, ApiError> {
-    let sitename = &ctx.app.config.sitename;
-    let mut normalized = Vec::new();
-    let mut missing: Vec<Map<String, Value>> = Vec::new();
-    let mut existing: Vec<(i64, Map<String, Value>)> = Vec::new();
-    let mut continuation = None;
-    let mut warnings = Vec::new();
-    let single = titles.len() == 1;
-    for input in titles {
-        let Some(title) = parse_title(input, sitename) else {
-            let mut page = Map::new();
-            page.insert("title".into(), input.clone().into());
-            page.insert(
-                "invalidreason".into(),
-                "The requested page title is empty or contains invalid characters.".into(),
-            );
-            ctx.output.set_flag(&mut page, "invalid", true);
-            missing.push(page);
-            continue;
-        };
-        let text = title.text(sitename);
-        if &text != input {
-            normalized.push(json!({"from": input, "to": text}));
-        }
-        let page_id = ctx.app.db.page_id(title.namespace, &title.db_key).await?;
-        let mut page = Map::new();
-        if let Some(id) = page_id {
-            page.insert("pageid".into(), id.into());
-        }
-        page.insert("ns".into(), title.namespace.into());
-        page.insert("title".into(), text.into());
-        if page_id.is_none() {
-            ctx.output.set_flag(&mut page, "missing", true);
-        }
-        if let Some(info) = info {
-            page_info(&mut page, page_id, &title, info, ctx).await?;
-        }
-        if title.namespace == FILE_NAMESPACE
-            && let Some(params) = imageinfo
-        {
-            let history = ctx
-                .app
-                .db
-                .file_history(&title.db_key, params.start, params.end, params.limit + 1)
-                .await?;
-            if history.is_empty() {
-                page.insert("imagerepository".into(), "".into());
-            } else {
-                page.insert("imagerepository".into(), "local".into());
-                let limit = usize::try_from(params.limit).unwrap_or(1);
-                if let Some(next) = history.get(limit) {
-                    continuation = Some(if single {
-                        json!({"iistart": iso_timestamp(next.timestamp), "continue": "||"})
-                    } else {
-                        json!({"iicontinue": format!("{}|{}", title.db_key, crate::upload::timestamp14(next.timestamp)), "continue": "||"})
-                    });
-                }
-                // Thumbnail parameters are merged once per file, on its
-                // current version (`mergeThumbParams`).
-                let current = crate::media::thumb::ThumbSource::from_row(&history[0]);
-                let (thumb, thumb_warnings) = params
-                    .scale
-                    .for_file(&current, "ii", ctx)
-                    .map_err(|e| e.in_module(imageinfo::IMAGEINFO.path))?;
-                warnings.extend(thumb_warnings);
-                let versions: Vec<Value> = history
-                    .iter()
-                    .take(limit)
-                    .map(|row| {
-                        Value::Object(imageinfo::version_info(
-                            row,
-                            &params.props,
-                            page_id,
-                            thumb.as_ref(),
-                            ctx,
-                        ))
-                    })
-                    .collect();
-                page.insert("imageinfo".into(), versions.into());
-            }
-        }
-        match page_id {
-            Some(id) => existing.push((id, page)),
-            None => missing.push(page),
-        }
-    }
-    existing.sort_by_key(|(id, _)| *id);
-    let pages = match ctx.output.fv {
-        FormatVersion::V2 => Value::Array(
-            missing
-                .into_iter()
-                .chain(existing.into_iter().map(|(_, p)| p))
-                .map(Value::Object)
-                .collect(),
-        ),
+    match ctx.output.fv {
+        FormatVersion::V2 => ids.iter().map(|id| item(*id)).collect(),
         FormatVersion::V1 => {
-            let mut by_id = Map::new();
-            for (i, page) in missing.into_iter().enumerate() {
-                by_id.insert(format!("-{}", i + 1), Value::Object(page));
-            }
-            for (id, page) in existing {
-                by_id.insert(id.to_string(), Value::Object(page));
-            }
-            Value::Object(by_id)
+            Value::Object(ids.iter().map(|id| (id.to_string(), item(*id))).collect())
         }
+    }
+}
+
+/// `invalidparammix` for parameters that need a single page.
+pub fn single_page_only(names: &[&str]) -> ApiError {
+    let list = names
+        .iter()
+        .map(|n| format!("<var>{n}</var>"))
+        .collect::<Vec<_>>();
+    let list = match list.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{}, and {last}", rest.join(", ")),
+        _ => list.concat(),
     };
-    Ok(Pages {
-        normalized,
-        pages,
-        continuation,
-        warnings,
-    })
+    ApiError::new(
+        "invalidparammix",
+        Message::new(
+            "apierror-multpages",
+            vec![list.clone().into()],
+            format!(
+                "<var>titles</var>, <var>pageids</var> or a generator was used to supply multiple pages, but the {list} parameters may only be used on a single page."
+            ),
+        ),
+    )
+}
+
+/// A page's URL: `{server}{script_path}/index.php/{Title}`.
+pub fn page_url(title: &Title, ctx: &Ctx<'_>) -> String {
+    format!(
+        "{}{}/index.php/{}",
+        ctx.app.server,
+        ctx.app.config.script_path,
+        crate::upload::repo::wiki_url_encode(&title.prefixed_db_key(ctx.app.pages.sitename()))
+    )
+}
+
+/// The file name of a File page entry, when it is one.
+pub fn file_name(entry: &PageEntry) -> Option<&str> {
+    entry
+        .title
+        .as_ref()
+        .filter(|t| t.namespace == title::FILE)
+        .map(|t| t.db_key.as_str())
 }
 
 #[cfg(test)]
@@ -342,18 +333,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn titles_are_normalized_with_their_namespace() {
-        let t = parse_title("image:my_file.png", "Wiki").expect("valid");
-        assert_eq!((t.namespace, t.db_key.as_str()), (6, "My_file.png"));
-        assert_eq!(t.text("Wiki"), "File:My file.png");
-        let main = parse_title("main page", "Wiki").expect("valid");
+    fn single_page_parameters_are_listed_as_mediawiki_lists_them() {
+        let error = single_page_only(&["rvlimit", "rvstartid", "rvend"]);
         assert_eq!(
-            (main.namespace, main.text("Wiki")),
-            (0, "Main page".to_owned())
+            error.message.plain_text(),
+            "\"titles\", \"pageids\" or a generator was used to supply multiple pages, but the \"rvlimit\", \"rvstartid\", and \"rvend\" parameters may only be used on a single page."
         );
-        let project = parse_title("wiki:About", "Wiki").expect("valid");
-        assert_eq!(project.namespace, 4);
-        assert!(parse_title("File:", "Wiki").is_none());
-        assert!(parse_title("a[b]", "Wiki").is_none());
     }
 }

@@ -3,7 +3,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{ModuleSpec, imageinfo, lists, pageset, siteinfo};
+use super::{
+    ModuleSpec, filerepoinfo, imageinfo, info, lists, pageset, revisions, siteinfo, templates,
+};
 use crate::api::request::RawParams;
 use crate::api::{
     ApiError, Ctx, Message, Output, ParamReader, ParamSpec, ParamType, iso_timestamp,
@@ -11,10 +13,19 @@ use crate::api::{
 use crate::auth::TokenType;
 
 /// Prop modules available under `prop=`.
-pub const PROP_MODULES: &[&str] = &["imageinfo", "info", "stashimageinfo"];
+pub const PROP_MODULES: &[&str] = &[
+    "imageinfo",
+    "info",
+    "revisions",
+    "stashimageinfo",
+    "templates",
+];
+
+/// Modules available as `generator=` (issue 13 adds the others).
+pub const GENERATOR_MODULES: &[&str] = &["templates"];
 
 /// Meta modules available under `meta=`.
-pub const META_MODULES: &[&str] = &["siteinfo", "tokens", "userinfo"];
+pub const META_MODULES: &[&str] = &["filerepoinfo", "siteinfo", "tokens", "userinfo"];
 
 pub static QUERY: ModuleSpec = ModuleSpec {
     name: "query",
@@ -35,7 +46,10 @@ pub static QUERY: ModuleSpec = ModuleSpec {
         ParamSpec::string("titles").multi(),
         ParamSpec::integer("pageids").multi(),
         ParamSpec::integer("revids").multi(),
-        ParamSpec::new("generator", ParamType::Submodule(&[], "query+")),
+        ParamSpec::new(
+            "generator",
+            ParamType::Submodule(GENERATOR_MODULES, "query+"),
+        ),
         ParamSpec::flag("redirects"),
         ParamSpec::flag("converttitles"),
     ],
@@ -109,25 +123,38 @@ pub static USERINFO: ModuleSpec = ModuleSpec {
     help_url: Some("https://www.mediawiki.org/wiki/Special:MyLanguage/API:Userinfo"),
 };
 
-/// Parsed parameters of query: the meta modules asked for, in the order
-/// they were asked for (which is the order of their output).
+/// Parsed parameters of query: the pages, and the prop, list and meta
+/// modules asked for, each in the order asked for (which is the order
+/// of their output).
 pub struct QueryParams {
-    meta: Vec<Meta>,
-    titles: Vec<String>,
+    /// `generator=templates`: the set's pages are the templates of these.
+    generator: Option<templates::TemplatesParams>,
+    pages: pageset::PageSetParams,
     /// `indexpageids`: also list the page ids, in page order.
     index_page_ids: bool,
-    imageinfo: Option<imageinfo::ImageInfoParams>,
-    info: Option<pageset::InfoParams>,
-    stashimageinfo: Option<imageinfo::StashImageInfoParams>,
+    props: Vec<Prop>,
+    meta: Vec<Meta>,
     lists: Vec<lists::List>,
     /// Every prop, list and meta module asked for, in MediaWiki's order.
     modules: Vec<&'static str>,
+    /// Modules the client's `continue` says are done.
+    done: Vec<String>,
+    high_limits: bool,
+}
+
+enum Prop {
+    Info(info::InfoParams),
+    ImageInfo(imageinfo::ImageInfoParams),
+    Revisions(Box<revisions::RevisionsParams>),
+    StashImageInfo(imageinfo::StashImageInfoParams),
+    Templates(templates::TemplatesParams),
 }
 
 enum Meta {
     Tokens(Vec<&'static str>),
     Userinfo(Vec<&'static str>),
     Siteinfo(siteinfo::SiteinfoParams),
+    FileRepoInfo(filerepoinfo::FileRepoInfoParams),
 }
 
 impl QueryParams {
@@ -138,13 +165,12 @@ impl QueryParams {
     ) -> Result<QueryParams, ApiError> {
         let p = |name| QUERY.param(name);
         let mut reader = ParamReader::new(raw, output, QUERY.prefix, QUERY.path, high_limits);
-        // No generator modules exist yet: every value is unrecognized.
-        let props = reader.choices(p("prop"))?;
+        let prop_names = reader.choices(p("prop"))?;
         let list_names = reader.choices(p("list"))?;
-        reader.choice(p("generator"))?;
+        let generator_name = reader.choice(p("generator"))?;
         let meta = reader.choices(p("meta"))?;
         let index_page_ids = reader.flag(p("indexpageids"))?;
-        let modules = [&props, &list_names, &meta]
+        let modules = [&prop_names, &list_names, &meta]
             .into_iter()
             .flatten()
             .copied()
@@ -154,53 +180,93 @@ impl QueryParams {
             "exportnowrap",
             "iwurl",
             "rawcontinue",
-            "redirects",
             "converttitles",
         ] {
             reader.flag(p(flag))?;
         }
+        let redirects = reader.flag(p("redirects"))?;
         let continue_value = reader.string(p("continue"))?;
         let titles = reader.strings(p("titles"))?;
-        for list in ["pageids", "revids"] {
-            reader.strings(p(list))?;
+        let mut ids = |name: &'static str| -> Result<Vec<i64>, ApiError> {
+            let full = name.to_owned();
+            reader
+                .strings(p(name))?
+                .iter()
+                .map(|v| {
+                    v.trim()
+                        .parse()
+                        .map_err(|_| ApiError::bad_integer(&full, v))
+                })
+                .collect()
+        };
+        let page_ids = ids("pageids")?;
+        let revision_ids = ids("revids")?;
+        let given: Vec<&str> = [
+            ("titles", !titles.is_empty()),
+            ("pageids", !page_ids.is_empty()),
+            ("revids", !revision_ids.is_empty()),
+        ]
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(name, _)| name)
+        .collect();
+        if given.len() > 1 {
+            return Err(ApiError::new(
+                "invalidparammix",
+                Message::new(
+                    "apierror-invalidparammix-cannotusewith",
+                    vec![given[0].into(), given[1].into()],
+                    format!(
+                        "The parameters <var>{}</var> and <var>{}</var> can not be used together.",
+                        given[0], given[1]
+                    ),
+                ),
+            ));
         }
-        let mut imageinfo = None;
-        let mut info = None;
-        let mut stashimageinfo = None;
-        for module in props {
-            if module == "info" {
-                let spec = &pageset::INFO;
-                let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
-                info = Some(
-                    pageset::InfoParams::parse(&mut reader).map_err(|e| e.in_module(spec.path))?,
-                );
-            } else if module == "imageinfo" {
-                let spec = &imageinfo::IMAGEINFO;
-                let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
-                imageinfo = Some(
-                    imageinfo::ImageInfoParams::parse(&mut reader)
-                        .map_err(|e| e.in_module(spec.path))?,
-                );
-            } else {
-                let spec = &imageinfo::STASHIMAGEINFO;
-                let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
-                stashimageinfo = Some(
-                    imageinfo::StashImageInfoParams::parse(&mut reader)
-                        .map_err(|e| e.in_module(spec.path))?,
-                );
-            }
+        let mut props = Vec::new();
+        for module in prop_names {
+            let spec: &'static ModuleSpec = match module {
+                "info" => &info::INFO,
+                "imageinfo" => &imageinfo::IMAGEINFO,
+                "revisions" => &revisions::REVISIONS,
+                "templates" => &templates::TEMPLATES,
+                _ => &imageinfo::STASHIMAGEINFO,
+            };
+            let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
+            let parsed = match module {
+                "info" => info::InfoParams::parse(&mut reader).map(Prop::Info),
+                "imageinfo" => imageinfo::ImageInfoParams::parse(&mut reader).map(Prop::ImageInfo),
+                "revisions" => revisions::RevisionsParams::parse(&mut reader)
+                    .map(|p| Prop::Revisions(Box::new(p))),
+                "templates" => templates::TemplatesParams::parse(&mut reader).map(Prop::Templates),
+                _ => imageinfo::StashImageInfoParams::parse(&mut reader).map(Prop::StashImageInfo),
+            };
+            props.push(parsed.map_err(|e| e.in_module(spec.path))?);
         }
 
-        // List modules the client's `continue` names as done are not run again.
-        let done: Vec<&str> = continue_value
+        // A generator reads its module's parameters with a "g" before them.
+        let generator = match generator_name {
+            Some(_) => {
+                let spec = &templates::TEMPLATES;
+                let mut reader = ParamReader::new(raw, output, "gtl", spec.path, high_limits);
+                Some(
+                    templates::TemplatesParams::parse(&mut reader)
+                        .map_err(|e| e.in_module(spec.path))?,
+                )
+            }
+            None => None,
+        };
+
+        // Modules the client's `continue` names as done are not run again.
+        let done: Vec<String> = continue_value
             .as_deref()
             .and_then(|c| c.split_once("||"))
-            .map(|(_, done)| done.split('|').collect())
+            .map(|(_, done)| done.split('|').map(str::to_owned).collect())
             .unwrap_or_default();
         let mut lists = Vec::new();
         for name in list_names {
             let list = lists::List::parse(name, raw, output, high_limits)?;
-            if !done.contains(&name) {
+            if !done.iter().any(|d| d == name) {
                 lists.push(list);
             }
         }
@@ -210,6 +276,7 @@ impl QueryParams {
             let spec = match module {
                 "tokens" => &TOKENS,
                 "userinfo" => &USERINFO,
+                "filerepoinfo" => &filerepoinfo::FILEREPOINFO,
                 _ => &siteinfo::SITEINFO,
             };
             let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
@@ -221,56 +288,138 @@ impl QueryParams {
                         reader.string(USERINFO.param("attachedwiki"))?;
                         Meta::Userinfo(props)
                     }
+                    "filerepoinfo" => {
+                        Meta::FileRepoInfo(filerepoinfo::FileRepoInfoParams::parse(reader)?)
+                    }
                     _ => Meta::Siteinfo(siteinfo::SiteinfoParams::parse(reader)?),
                 })
             };
             parsed.push(parse(&mut reader).map_err(|e| e.in_module(spec.path))?);
         }
         Ok(QueryParams {
-            meta: parsed,
-            titles,
+            generator,
+            pages: pageset::PageSetParams {
+                titles,
+                page_ids,
+                revision_ids,
+                redirects,
+            },
             index_page_ids,
-            imageinfo,
-            info,
-            stashimageinfo,
+            props,
+            meta: parsed,
             lists,
             modules,
+            done,
+            high_limits,
         })
+    }
+}
+
+impl QueryParams {
+    /// Whether the client's `continue` says module `name` is done.
+    fn is_done(&self, name: &str) -> bool {
+        self.done.iter().any(|d| d == name)
     }
 }
 
 pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
     let mut query = Map::new();
-    let mut continuation = None;
-    if !params.titles.is_empty() {
-        let pages = pageset::pages(
-            &params.titles,
-            params.info.as_ref(),
-            params.imageinfo.as_ref(),
-            ctx,
-        )
-        .await?;
-        if !pages.normalized.is_empty() {
-            query.insert("normalized".into(), Value::Array(pages.normalized));
-        }
-        if params.index_page_ids {
-            query.insert("pageids".into(), pageset::page_ids(&pages.pages));
-        }
-        query.insert("pages".into(), pages.pages);
-        continuation = pages.continuation;
-        for (code, message) in pages.warnings {
-            ctx.output.warn(imageinfo::IMAGEINFO.path, code, message);
-        }
-    }
-    if let Some(stash) = params.stashimageinfo {
-        let list = imageinfo::stash_image_info(stash, ctx)
-            .await
-            .map_err(|e| e.in_module(imageinfo::STASHIMAGEINFO.path))?;
-        query.insert("stashimageinfo".into(), list);
-    }
-    // Continuation parameters of the list modules that have more to give.
+    // Continuation parameters of the modules that have more to give.
     let mut pending = Map::new();
-    let mut unfinished = Vec::new();
+    let mut unfinished: Vec<&str> = Vec::new();
+    let mut limits = Map::new();
+    let mut generator_next = None;
+    if !params.pages.is_empty() {
+        let mut set = pageset::resolve(&params.pages, ctx).await?;
+        if let Some(generator) = &params.generator {
+            let (titles, next) = templates::generate(&set.entries, generator, ctx)
+                .await
+                .map_err(|e| e.in_module(templates::TEMPLATES.path))?;
+            generator_next = next;
+            let generated = pageset::PageSetParams {
+                titles,
+                redirects: params.pages.redirects,
+                ..pageset::PageSetParams::default()
+            };
+            set = pageset::resolve(&generated, ctx).await?;
+            set.normalized.clear();
+        }
+        for prop in &params.props {
+            if let Prop::Revisions(revisions) = prop {
+                revisions::check(revisions, set.is_multiple())
+                    .map_err(|e| e.in_module(revisions::REVISIONS.path))?;
+            }
+        }
+        for prop in &params.props {
+            match prop {
+                Prop::Info(info) if !params.is_done("info") => {
+                    for entry in &mut set.entries {
+                        info::add(entry, info, ctx).await?;
+                    }
+                }
+                Prop::ImageInfo(imageinfo) if !params.is_done("imageinfo") => {
+                    if imageinfo.limit_is_max {
+                        limits.insert("imageinfo".into(), imageinfo.limit.into());
+                    }
+                    let single = set.entries.len() == 1;
+                    for entry in &mut set.entries {
+                        if let Some(next) = imageinfo::add(entry, imageinfo, single, ctx).await? {
+                            pending.extend(next);
+                            unfinished.push("imageinfo");
+                        }
+                    }
+                }
+                Prop::Revisions(revisions) if !params.is_done("revisions") => {
+                    let run = revisions::add(&mut set.entries, revisions, params.high_limits, ctx)
+                        .await
+                        .map_err(|e| e.in_module(revisions::REVISIONS.path))?;
+                    if let Some(next) = run.next {
+                        pending.insert("rvcontinue".into(), next.into());
+                        unfinished.push("revisions");
+                    }
+                    if let Some(limit) = run.limit_used {
+                        limits.insert("revisions".into(), limit.into());
+                    }
+                }
+                Prop::Templates(templates) if !params.is_done("templates") => {
+                    let next = templates::add(&mut set.entries, templates, ctx)
+                        .await
+                        .map_err(|e| e.in_module(templates::TEMPLATES.path))?;
+                    if let Some(next) = next {
+                        pending.insert("tlcontinue".into(), next.into());
+                        unfinished.push("templates");
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !set.normalized.is_empty() {
+            query.insert("normalized".into(), Value::Array(set.normalized));
+        }
+        if !set.redirects.is_empty() {
+            query.insert("redirects".into(), Value::Array(set.redirects));
+        }
+        if !set.bad_revision_ids.is_empty() {
+            query.insert(
+                "badrevids".into(),
+                pageset::bad_revision_ids(&set.bad_revision_ids, ctx),
+            );
+        }
+        let pages = pageset::render(set.entries, ctx.output.fv);
+        if params.index_page_ids {
+            query.insert("pageids".into(), pageset::page_ids(&pages));
+        }
+        query.insert("pages".into(), pages);
+    }
+    for prop in params.props {
+        if let Prop::StashImageInfo(stash) = prop {
+            let list = imageinfo::stash_image_info(stash, ctx)
+                .await
+                .map_err(|e| e.in_module(imageinfo::STASHIMAGEINFO.path))?;
+            query.insert("stashimageinfo".into(), list);
+        }
+    }
+    let pages_unfinished = !unfinished.is_empty();
     for list in params.lists {
         let name = list.spec().name;
         let batch = list.execute(ctx).await?;
@@ -294,33 +443,40 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
             Meta::Tokens(types) => {
                 query.insert("tokens".into(), tokens(&types, ctx));
             }
+            Meta::FileRepoInfo(params) => {
+                query.insert("repos".into(), filerepoinfo::execute(&params, ctx));
+            }
         }
     }
     if !query.is_empty() {
         ctx.output.add("query", Value::Object(query));
     }
-    match continuation {
-        // A prop module has more to give: the batch is not complete.
-        Some(Value::Object(next)) => {
-            pending.extend(next);
-            ctx.output.add_on_top("continue", Value::Object(pending));
-        }
-        _ => {
-            // Only lists continue: "-" (no generator), then the modules done.
-            if !pending.is_empty() {
-                let done: Vec<&str> = params
-                    .modules
-                    .iter()
-                    .copied()
-                    .filter(|m| !unfinished.contains(m))
-                    .collect();
-                pending.insert("continue".into(), format!("-||{}", done.join("|")).into());
-                ctx.output.add_on_top("continue", Value::Object(pending));
-            }
-            if let Some(flag) = ctx.output.flag(true) {
-                ctx.output.add_on_top("batchcomplete", flag);
-            }
-        }
+    if !limits.is_empty() {
+        ctx.output.add("limits", Value::Object(limits));
+    }
+    if let Some(next) = &generator_next {
+        pending.insert("gtlcontinue".into(), next.clone().into());
+    }
+    if !pending.is_empty() {
+        // The page set's part is "-" once its pages are done (with a
+        // generator: its continue parameter), then the modules done so far.
+        let finished: Vec<&str> = params
+            .modules
+            .iter()
+            .copied()
+            .filter(|m| !unfinished.contains(m))
+            .collect();
+        let value = match (&generator_next, pages_unfinished) {
+            // The next batch of generated pages runs every module afresh.
+            (Some(_), false) => "gtlcontinue||".to_owned(),
+            (_, true) => format!("||{}", finished.join("|")),
+            (None, false) => format!("-||{}", finished.join("|")),
+        };
+        pending.insert("continue".into(), value.into());
+        ctx.output.add_on_top("continue", Value::Object(pending));
+    }
+    if !pages_unfinished && let Some(flag) = ctx.output.flag(true) {
+        ctx.output.add_on_top("batchcomplete", flag);
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::ModuleSpec;
 use crate::api::{ApiError, Ctx, FormatVersion, ParamReader, ParamSpec, ParamType, iso_timestamp};
+use crate::pages::title::{NAMESPACE_ALIASES, NAMESPACES};
 
 const PROPS: &[&str] = &[
     "dbrepllag",
@@ -57,31 +58,15 @@ pub static SITEINFO: ModuleSpec = ModuleSpec {
 /// The MediaWiki release whose API wikiupload implements.
 pub const MEDIAWIKI_VERSION: &str = "1.39.0";
 
-/// The namespaces of a MediaWiki wiki: id, canonical name, subpages.
-/// The project namespaces (4, 5) take the site's name.
-pub const NAMESPACES: &[(i64, &str, bool)] = &[
-    (-2, "Media", false),
-    (-1, "Special", false),
-    (0, "", false),
-    (1, "Talk", true),
-    (2, "User", true),
-    (3, "User talk", true),
-    (4, "Project", true),
-    (5, "Project talk", true),
-    (6, "File", false),
-    (7, "File talk", true),
-    (8, "MediaWiki", true),
-    (9, "MediaWiki talk", true),
-    (10, "Template", true),
-    (11, "Template talk", true),
-    (12, "Help", true),
-    (13, "Help talk", true),
-    (14, "Category", false),
-    (15, "Category talk", true),
-];
-
-/// MediaWiki's built-in aliases: `Image:` is the old name of `File:`.
-const NAMESPACE_ALIASES: &[(i64, &str)] = &[(6, "Image"), (7, "Image talk")];
+/// Clients parse "MediaWiki X.Y" to decide what the wiki can do; this
+/// says which protocol wikiupload speaks, then what it really is. Also in
+/// index.php's `<meta name="generator">`.
+pub fn generator() -> String {
+    format!(
+        "MediaWiki {MEDIAWIKI_VERSION}-wikiupload-{}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
 
 pub struct SiteinfoParams {
     props: Vec<&'static str>,
@@ -107,7 +92,7 @@ pub async fn execute(
     let mut out = Map::new();
     for prop in params.props {
         let value = match prop {
-            "general" => general(ctx),
+            "general" => general(ctx, ctx.app.db.version().await?),
             "namespaces" => namespaces(ctx),
             "namespacealiases" => namespace_aliases(),
             "fileextensions" => Value::Array(
@@ -151,7 +136,7 @@ pub async fn execute(
     Ok(out)
 }
 
-fn general(ctx: &Ctx<'_>) -> Value {
+fn general(ctx: &Ctx<'_>, db_version: String) -> Value {
     let app = ctx.app;
     let config = &app.config;
     let output = &ctx.output;
@@ -182,17 +167,19 @@ fn general(ctx: &Ctx<'_>) -> Value {
     };
     optional(&mut g, "mainpageisdomainroot", flag(false));
     g.insert("logo".into(), "".into());
-    // Clients parse "MediaWiki X.Y" to decide what the wiki can do; this
-    // says which protocol wikiupload speaks, then what it really is.
+    g.insert("generator".into(), generator().into());
+    // wikiupload runs no PHP: these say what it runs instead.
     g.insert(
-        "generator".into(),
+        "phpversion".into(),
         format!(
-            "MediaWiki {MEDIAWIKI_VERSION}-wikiupload-{}",
+            "none (wikiupload {} is written in Rust)",
             env!("CARGO_PKG_VERSION")
         )
         .into(),
     );
+    g.insert("phpsapi".into(), "wikiupload".into());
     g.insert("dbtype".into(), app.db.backend().name().into());
+    g.insert("dbversion".into(), db_version.into());
     optional(&mut g, "imagewhitelistenabled", flag(false));
     optional(&mut g, "langconversion", flag(true));
     optional(&mut g, "linkconversion", flag(true));
@@ -336,11 +323,15 @@ fn namespace_aliases() -> Value {
     )
 }
 
+/// Counts of the wiki's pages, edits, files and users (MediaWiki's
+/// `site_stats`, computed when asked).
 async fn statistics(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
     let users = ctx.app.db.count_users().await?;
+    let pages = ctx.app.db.page_statistics().await?;
+    let admins = ctx.app.db.count_users_in_group("sysop").await?;
     Ok(json!({
-        "pages": 0, "articles": 0, "edits": 0, "images": 0,
-        "users": users, "activeusers": 0, "admins": 0, "jobs": 0,
+        "pages": pages.pages, "articles": pages.articles, "edits": pages.edits,
+        "images": pages.images, "users": users, "activeusers": 0, "admins": admins, "jobs": 0,
     }))
 }
 

@@ -339,19 +339,24 @@ fn check_one_source(params: &UploadParams) -> Result<(), ApiError> {
 fn authorize(tags: &[String], ctx: &Ctx<'_>) -> Result<crate::auth::User, ApiError> {
     check_upload_rights(ctx)?;
     if !tags.is_empty() {
-        let list = tags.join(", ");
-        let text = if tags.len() == 1 {
-            format!("The tag \"{list}\" is not allowed to be manually applied.")
-        } else {
-            format!("The following tags are not allowed to be manually applied: {list}")
-        };
-        return Err(ApiError::new(
-            "badtags",
-            Message::new("tags-apply-not-allowed-one", vec![list.into()], text),
-        )
-        .with_data("disallowedtags", tags.to_vec()));
+        return Err(bad_tags(tags));
     }
     ctx.identity.user.clone().ok_or_else(must_be_logged_in)
+}
+
+/// `badtags`: no change tag is defined, so none may be applied.
+pub fn bad_tags(tags: &[String]) -> ApiError {
+    let list = tags.join(", ");
+    let text = if tags.len() == 1 {
+        format!("The tag \"{list}\" is not allowed to be manually applied.")
+    } else {
+        format!("The following tags are not allowed to be manually applied: {list}")
+    };
+    ApiError::new(
+        "badtags",
+        Message::new("tags-apply-not-allowed-one", vec![list.into()], text),
+    )
+    .with_data("disallowedtags", tags.to_vec())
 }
 
 fn overwrite_rights(ctx: &Ctx<'_>) -> OverwriteRights {
