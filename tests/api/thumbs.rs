@@ -1,8 +1,9 @@
 //! Thumbnails: imageinfo's thumbnail fields and the thumbnail URLs replayed
-//! against the reference wiki's transcript 75 (values, not just shapes),
-//! every format rendered and decoded back with its size and orientation,
-//! purging on re-upload and deletion, bad inputs answered within bounds,
-//! `thumb.php`, and a storm of requests for one thumbnail.
+//! against the reference wiki's transcripts 50, 53 and 75 (values, not just
+//! shapes), every format rendered and decoded back with its size and
+//! orientation, purging on re-upload, revert, move and deletion, bad inputs
+//! answered within bounds, stashed files' thumbnails, `thumb.php`, and a
+//! storm of requests for one thumbnail.
 
 use std::time::{Duration, Instant};
 
@@ -561,22 +562,76 @@ async fn thumbnails_are_purged_on_reupload_and_delete(backend: Backend) {
     let (status, _, body) = fetch(&app, &old).await;
     assert_eq!(status, 200);
     assert_eq!(decode(&body).dimensions(), (100, 63));
-    // Deletion: every thumbnail goes and the URLs answer 404.
-    let token = app.csrf_token().await;
-    let deleted = app
-        .post(&[
-            ("action", "delete"),
-            ("title", "File:Purged.png"),
-            ("token", &token),
+    // A revert to v1: purged, and the URL renders v1 again.
+    let archive = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "imageinfo"),
+            ("titles", "File:Purged.png"),
+            ("iiprop", "archivename"),
+            ("iilimit", "2"),
+            ("formatversion", "2"),
         ])
-        .await;
+        .await["query"]["pages"][0]["imageinfo"][1]["archivename"]
+        .as_str()
+        .expect("v1's archive name")
+        .to_owned();
+    assert!(cached_files() > 0);
+    let reverted = post_with_token(
+        &app,
+        &[
+            ("action", "filerevert"),
+            ("filename", "Purged.png"),
+            ("archivename", &archive),
+            ("comment", "back to v1"),
+        ],
+    )
+    .await;
+    assert_eq!(reverted["filerevert"]["result"], "Success", "{reverted}");
+    assert_eq!(cached_files(), 0, "purged on revert");
+    let (_, _, body) = fetch(&app, &url).await;
+    assert_eq!(decode(&body).dimensions(), (100, 63));
+    // A move: both names purged; the new name renders.
+    let moved = post_with_token(
+        &app,
+        &[
+            ("action", "move"),
+            ("from", "File:Purged.png"),
+            ("to", "File:Moved purged.png"),
+            ("reason", "rename"),
+        ],
+    )
+    .await;
+    assert!(moved.get("move").is_some(), "{moved}");
+    assert_eq!(cached_files(), 0, "purged on move");
+    let info = imageinfo(
+        &app,
+        "Moved purged.png",
+        &[("iiprop", "url"), ("iiurlwidth", "100")],
+    )
+    .await;
+    let url = info["thumburl"].as_str().expect("thumburl").to_owned();
+    let (status, _, body) = fetch(&app, &url).await;
+    assert_eq!(status, 200);
+    assert_eq!(decode(&body).dimensions(), (100, 63));
+    // Deletion: every thumbnail goes and the URLs answer 404.
+    let deleted = post_with_token(
+        &app,
+        &[("action", "delete"), ("title", "File:Moved purged.png")],
+    )
+    .await;
     assert!(deleted.get("delete").is_some(), "{deleted}");
     assert_eq!(cached_files(), 0, "purged on delete");
-    for url in [&url, &old] {
-        let (status, headers, _) = fetch(&app, url).await;
-        assert_eq!(status, 404, "{url}");
-        assert_eq!(headers["cache-control"], "no-cache");
-    }
+    let (status, headers, _) = fetch(&app, &url).await;
+    assert_eq!(status, 404, "{url}");
+    assert_eq!(headers["cache-control"], "no-cache");
+}
+
+async fn post_with_token(app: &TestApp, params: &[(&str, &str)]) -> Value {
+    let token = app.csrf_token().await;
+    let mut all = vec![("token", token.as_str())];
+    all.extend_from_slice(params);
+    app.post(&all).await
 }
 
 // ---------------------------------------------------------------------------
