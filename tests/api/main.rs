@@ -21,3 +21,4 @@ mod transcripts;
 mod upload;
 mod url;
 mod userinfo;
+mod web;
