@@ -338,8 +338,11 @@
 
     async sendChunk() {
       const end = Math.min(this.offset + settings.chunkSize, this.file.size);
+      // Warnings stop a chunked upload at its first chunk unless ignored;
+      // as UploadWizard does, they are asked for at the commit instead.
       const fields = {
-        action: 'upload', stash: 1, filename: this.target.value, filesize: this.file.size, offset: this.offset,
+        action: 'upload', stash: 1, ignorewarnings: 1, filename: this.target.value,
+        filesize: this.file.size, offset: this.offset,
       };
       if (this.filekey) fields.filekey = this.filekey;
       fields.chunk = this.file.slice(this.offset, end);

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod browser;
 mod chunked;
 mod cli;
 mod clients;
