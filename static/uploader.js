@@ -466,10 +466,17 @@
     startButton.disabled = ![...uploads].some((u) => u.state === 'ready');
   }
 
+  // "Upload a new version" on a File page names the file to replace.
+  let destination = new URLSearchParams(location.search).get('wpDestFile');
+
   function add(files) {
     root.hidden = false;
     for (const file of files) {
       const upload = new Upload(file);
+      if (destination) {
+        upload.target.value = destination;
+        destination = null;
+      }
       uploads.add(upload);
       if (file.size > settings.maxSize) upload.fail(msg('upload-error-file-too-large', size(settings.maxSize)));
       // The file itself, so a reload can go on without picking it again.

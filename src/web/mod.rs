@@ -11,6 +11,7 @@
 //! `Special:Redirect/file/X` and `Special:UploadStash/file/K` lead to files.
 
 mod account;
+mod actions;
 mod assets;
 mod gallery;
 pub mod i18n;
@@ -325,6 +326,13 @@ async fn serve(
     }
     if let Some(special) = special {
         let response = special::serve(&mut visit, special, query, form, request).await;
+        return visit.finish(response);
+    }
+    let action = query.get("action").map_or("view", String::as_str);
+    if actions::ACTIONS.contains(&action)
+        && let Some(title) = title.as_deref().and_then(|t| app.pages.title(t))
+    {
+        let response = actions::serve(&mut visit, title, action, query, form).await;
         return visit.finish(response);
     }
     if request.method() == Method::POST {

@@ -26,6 +26,9 @@ struct Link {
 
 struct FileVersion {
     url: String,
+    thumb_url: Option<String>,
+    /// `action=revert&oldimage=...` for an old version.
+    revert_url: Option<String>,
     timestamp: String,
     current: bool,
     width: i64,
@@ -38,12 +41,56 @@ struct FileVersion {
 struct FileSection {
     name: String,
     url: String,
+    /// The image at a screen-friendly size (a thumbnail, or the original
+    /// when it is small).
+    display_url: String,
     mime: String,
     size: i64,
+    size_text: String,
     width: i64,
     height: i64,
     is_image: bool,
     versions: Vec<FileVersion>,
+    metadata: Vec<(String, String)>,
+}
+
+/// The width of the image on a File page (MediaWiki's default 800).
+const FILE_PAGE_WIDTH: i64 = 800;
+/// The width of the thumbnails of the file history.
+const HISTORY_THUMB_WIDTH: i64 = 120;
+
+/// The links of a page's actions the visitor may use.
+struct PageActions {
+    edit_url: Option<String>,
+    move_url: Option<String>,
+    delete_url: Option<String>,
+    undelete_url: Option<String>,
+    upload_url: Option<String>,
+}
+
+impl PageActions {
+    fn new(visit: &Visit, title: &Title, exists: bool) -> PageActions {
+        let app = &visit.app;
+        let url = |right: &str, action: &str| {
+            visit
+                .has_right(right)
+                .then(|| index_url(app, title, &format!("action={action}")))
+        };
+        let is_file = title.namespace == title::FILE;
+        PageActions {
+            edit_url: url("edit", "edit"),
+            move_url: url("move", "move").filter(|_| exists),
+            delete_url: url("delete", "delete").filter(|_| exists),
+            undelete_url: url("undelete", "undelete").filter(|_| !exists),
+            upload_url: (is_file && exists && visit.has_right("reupload")).then(|| {
+                format!(
+                    "{}?wpDestFile={}",
+                    super::special_url(app, "Upload"),
+                    crate::upload::repo::raw_url_encode(&title.name_text())
+                )
+            }),
+        }
+    }
 }
 
 struct OldRevision {
@@ -62,6 +109,7 @@ struct PageView {
     file: Option<FileSection>,
     text: String,
     categories: Vec<Link>,
+    actions: PageActions,
 }
 
 struct HistoryLine {
@@ -236,7 +284,7 @@ async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Res
     }
     let heading = target.title.text(&sitename);
     let file = match target.title.namespace {
-        title::FILE => file_section(app, &target.title).await?,
+        title::FILE => file_section(visit, &target.title).await?,
         _ => None,
     };
     let revision = shown_revision(app, &target).await?;
@@ -244,12 +292,7 @@ async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Res
         return Ok(main_page(visit, revision.map(|r| r.content).unwrap_or_default()).await);
     }
     if revision.is_none() && file.is_none() {
-        return Ok(message_page(
-            visit,
-            StatusCode::NOT_FOUND,
-            &heading,
-            "There is currently no text in this page. It can be created with action=edit of the API.",
-        ));
+        return Ok(missing_page(visit, &target.title, &heading));
     }
     let categories = match &target.page {
         Some(page) => app
@@ -280,6 +323,7 @@ async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Res
         old_revision,
         history_url: index_url(app, &target.title, "action=history"),
         raw_url: index_url(app, &target.title, "action=raw"),
+        actions: PageActions::new(visit, &target.title, true),
         file,
         text: revision.map(|r| r.content).unwrap_or_default(),
         categories,
@@ -287,8 +331,9 @@ async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Res
     Ok(html(StatusCode::OK, &page))
 }
 
-/// The file of a File page, with its history.
-async fn file_section(app: &AppState, title: &Title) -> Result<Option<FileSection>, PageError> {
+/// The file of a File page, with its history and metadata.
+async fn file_section(visit: &Visit, title: &Title) -> Result<Option<FileSection>, PageError> {
+    let app = &*visit.app;
     let history = app
         .db
         .file_history(&title.db_key, None, None, i64::MAX)
@@ -297,6 +342,8 @@ async fn file_section(app: &AppState, title: &Title) -> Result<Option<FileSectio
         return Ok(None);
     };
     let repo = app.uploads.repo();
+    let thumbnails = app.uploads.thumbnails();
+    let may_revert = visit.has_right("reupload");
     let versions = history
         .iter()
         .map(|version| FileVersion {
@@ -304,6 +351,21 @@ async fn file_section(app: &AppState, title: &Title) -> Result<Option<FileSectio
                 Some(archive) => repo.archive_url(&version.name, archive),
                 None => repo.public_url(&version.name),
             },
+            thumb_url: thumbnails.url_for_width(version, HISTORY_THUMB_WIDTH, None),
+            revert_url: version
+                .archive_name
+                .as_ref()
+                .filter(|_| may_revert)
+                .map(|archive| {
+                    index_url(
+                        app,
+                        title,
+                        &format!(
+                            "action=revert&oldimage={}",
+                            crate::upload::repo::raw_url_encode(archive)
+                        ),
+                    )
+                }),
             timestamp: iso_timestamp(version.timestamp),
             current: version.archive_name.is_none(),
             width: version.width,
@@ -313,17 +375,65 @@ async fn file_section(app: &AppState, title: &Title) -> Result<Option<FileSectio
             comment: version.comment.clone(),
         })
         .collect();
+    let url = repo.public_url(&current.name);
     Ok(Some(FileSection {
         name: title.name_text(),
-        url: repo.public_url(&current.name),
+        display_url: thumbnails
+            .url_for_width(current, FILE_PAGE_WIDTH.min(current.width.max(1)), None)
+            .unwrap_or_else(|| url.clone()),
+        url,
         mime: current.mime.clone(),
         size: current.size,
+        size_text: super::i18n::size(current.size),
         width: current.width,
         height: current.height,
-        // SVG is not shown inline: it could carry scripts into the page.
-        is_image: current.mime.starts_with("image/") && current.mime != "image/svg+xml",
+        // SVG is shown as its rendering, never inline: it could carry scripts.
+        is_image: current.mime.starts_with("image/"),
         versions,
+        metadata: metadata_rows(&current.metadata),
     }))
+}
+
+/// imageinfo's metadata (`[{name, value}, ...]`, values maybe nested) as
+/// name/value lines.
+fn metadata_rows(json: &str) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_str(json) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let name = item["name"].as_str()?.to_owned();
+            let value = match &item["value"] {
+                serde_json::Value::String(text) => text.clone(),
+                serde_json::Value::Null => return None,
+                other => other.to_string(),
+            };
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// A page that does not exist: deleted (with undelete for those who may),
+/// or never written.
+fn missing_page(visit: &Visit, title: &Title, heading: &str) -> Response {
+    let actions = PageActions::new(visit, title, false);
+    html(
+        StatusCode::NOT_FOUND,
+        &MissingPage {
+            chrome: visit.chrome(heading),
+            message: "There is currently no text in this page. It can be created with action=edit of the API, or with the edit form.".to_owned(),
+            actions,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "missing_page.html")]
+struct MissingPage {
+    chrome: Chrome,
+    message: String,
+    actions: PageActions,
 }
 
 /// `action=history`: the page's revisions, newest first.

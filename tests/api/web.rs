@@ -282,8 +282,184 @@ async fn list_files_as_gallery_and_table_filtered_and_paged(backend: Backend) {
     assert!(html.contains("No files match."), "{html}");
 }
 
+/// The form at `url`'s fields, sent back with `changes`: a browser
+/// submitting the form after typing.
+async fn submit(
+    client: &reqwest::Client,
+    url: &str,
+    changes: &[(&str, &str)],
+) -> reqwest::Response {
+    let (status, form) = page(client, url).await;
+    assert_eq!(status, 200, "{form}");
+    let mut fields = vec![("token".to_owned(), hidden_value(&form, "token"))];
+    for hidden in ["basetimestamp", "oldimage"] {
+        if form.contains(&format!("name=\"{hidden}\"")) {
+            fields.push((hidden.to_owned(), hidden_value(&form, hidden)));
+        }
+    }
+    fields.extend(
+        changes
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    client
+        .post(url)
+        .form(&fields)
+        .send()
+        .await
+        .expect("form sent")
+}
+
+async fn file_page_actions_through_the_forms(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let (first, second) = (png(300, 200, 1), png(300, 200, 2));
+    for bytes in [&first, &second] {
+        app.upload(
+            &[("filename", "Lake.png"), ("ignorewarnings", "1")],
+            Some(bytes),
+        )
+        .await;
+    }
+    let site = base(&app);
+    let file_page = format!("{site}/index.php/File:Lake.png");
+    let action = |name: &str| format!("{site}/index.php?title=File:Lake.png&action={name}");
+
+    // Anonymous visitors see no actions; the forms' refusals are the API's.
+    let anonymous = browser();
+    let (_, html) = page(&anonymous, &file_page).await;
+    assert!(
+        !html.contains("action=delete") && !html.contains("action=revert"),
+        "{html}"
+    );
+    let refused = submit(&anonymous, &action("delete"), &[("reason", "no")]).await;
+    assert_eq!(refused.status(), 400);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("Your account may not do this")
+    );
+
+    let admin = browser();
+    assert_eq!(
+        log_in(&admin, &app, "Admin", ADMIN_PASSWORD).await.status(),
+        303
+    );
+    let (_, html) = page(&admin, &file_page).await;
+    for link in [
+        "action=edit",
+        "action=move",
+        "action=delete",
+        "action=revert&#38;oldimage=",
+        "wpDestFile=Lake.png",
+    ] {
+        assert!(html.contains(link), "{link} missing: {html}");
+    }
+    assert!(
+        html.contains("/thumb/") && html.contains("120px-Lake.png"),
+        "history thumbnails: {html}"
+    );
+    assert!(html.contains("300 × 200 pixels"), "{html}");
+
+    // Edit: a preview shows the text and saves nothing; then save.
+    let preview = submit(
+        &admin,
+        &action("edit"),
+        &[("text", "A lake. [[Category:Lakes]]"), ("preview", "1")],
+    )
+    .await;
+    let html = preview.text().await.expect("html");
+    assert!(
+        html.contains("<h2 id=\"preview-heading\">") && html.contains("A lake. [[Category:Lakes]]"),
+        "{html}"
+    );
+    let saved = submit(
+        &admin,
+        &action("edit"),
+        &[
+            ("text", "A lake. [[Category:Lakes]]"),
+            ("summary", "describe"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status(), 303);
+    let (_, html) = page(&admin, &file_page).await;
+    assert!(html.contains("Category:Lakes"), "{html}");
+
+    // Revert to the first version: a third version with its bytes.
+    let (_, html) = page(&admin, &file_page).await;
+    let revert = html
+        .split("href=\"")
+        .find(|part| part.contains("action=revert"))
+        .and_then(|part| part.split('"').next())
+        .expect("revert link")
+        .replace("&#38;", "&");
+    let reverted = submit(&admin, &revert, &[("reason", "back")]).await;
+    assert_eq!(reverted.status(), 303);
+    let info = app
+        .get(&[
+            ("action", "query"),
+            ("titles", "File:Lake.png"),
+            ("prop", "imageinfo"),
+            ("iiprop", "sha1"),
+            ("iilimit", "5"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let versions = info["query"]["pages"][0]["imageinfo"]
+        .as_array()
+        .expect("versions");
+    assert_eq!(versions.len(), 3, "{info}");
+    assert_eq!(versions[0]["sha1"], sha1_hex(&first));
+
+    // Delete, then the missing page offers undelete, which restores it.
+    let forged = admin
+        .post(action("delete"))
+        .form(&[("token", "+\\"), ("reason", "x")])
+        .send()
+        .await
+        .expect("forged");
+    assert_eq!(forged.status(), 400);
+    assert_eq!(
+        submit(&admin, &action("delete"), &[("reason", "test")])
+            .await
+            .status(),
+        303
+    );
+    let (status, html) = page(&admin, &file_page).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("action=undelete"), "{html}");
+    assert_eq!(
+        submit(&admin, &action("undelete"), &[("reason", "back")])
+            .await
+            .status(),
+        303
+    );
+    let (status, _) = page(&admin, &file_page).await;
+    assert_eq!(status, 200);
+
+    // Move: the File page and its file go to the new name.
+    let moved = submit(
+        &admin,
+        &action("move"),
+        &[("target", "File:Mountain lake.png"), ("reason", "better")],
+    )
+    .await;
+    assert_eq!(moved.status(), 303);
+    assert_eq!(
+        moved.headers()["location"],
+        format!("{site}/index.php/File:Mountain_lake.png")
+    );
+    let (status, html) = page(&admin, &format!("{site}/index.php/File:Mountain_lake.png")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Mountain_lake.png"), "{html}");
+}
+
 on_both_backends!(
     main_page_shows_recent_uploads_and_the_way_around,
     logging_in_and_out_through_the_forms,
     list_files_as_gallery_and_table_filtered_and_paged,
+    file_page_actions_through_the_forms,
 );
