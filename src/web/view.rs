@@ -351,7 +351,9 @@ async fn file_section(visit: &Visit, title: &Title) -> Result<Option<FileSection
                 Some(archive) => repo.archive_url(&version.name, archive),
                 None => repo.public_url(&version.name),
             },
-            thumb_url: thumbnails.url_for_width(version, HISTORY_THUMB_WIDTH, None),
+            thumb_url: thumbnails
+                .url_for_width(version, HISTORY_THUMB_WIDTH, None)
+                .map(|url| versioned(&url, version)),
             revert_url: version
                 .archive_name
                 .as_ref()
@@ -378,9 +380,12 @@ async fn file_section(visit: &Visit, title: &Title) -> Result<Option<FileSection
     let url = repo.public_url(&current.name);
     Ok(Some(FileSection {
         name: title.name_text(),
-        display_url: thumbnails
-            .url_for_width(current, FILE_PAGE_WIDTH.min(current.width.max(1)), None)
-            .unwrap_or_else(|| url.clone()),
+        display_url: versioned(
+            &thumbnails
+                .url_for_width(current, FILE_PAGE_WIDTH.min(current.width.max(1)), None)
+                .unwrap_or_else(|| url.clone()),
+            current,
+        ),
         url,
         mime: current.mime.clone(),
         size: current.size,
@@ -392,6 +397,13 @@ async fn file_section(visit: &Visit, title: &Title) -> Result<Option<FileSection
         versions,
         metadata: metadata_rows(&current.metadata),
     }))
+}
+
+/// `url` with the version's time as its query: a current version's
+/// thumbnail keeps its URL across uploads and browsers keep it for a day,
+/// so the page names the version it shows (as MediaWiki's File pages do).
+fn versioned(url: &str, version: &crate::storage::FileVersionRow) -> String {
+    format!("{url}?{}", version.timestamp)
 }
 
 /// imageinfo's metadata (`[{name, value}, ...]`, values maybe nested) as

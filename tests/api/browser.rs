@@ -1,7 +1,8 @@
 //! The web UI in a real browser: Debian's Chromium driven by
 //! playwright-core (`tests/browser/ui_test.js`), against a server started
-//! here; this side makes the files and checks what the server ended up
-//! with. The tools are installed by tests/browser/setup.sh into
+//! here (uploads, warnings, gallery, File page, revert, delete and
+//! undelete); this side makes the files and checks what the server ended
+//! up with. The tools are installed by tests/browser/setup.sh into
 //! target/browser. Without Chromium or node the test is skipped with a
 //! note; with CI=true it fails instead. Screenshots go to
 //! target/browser-artifacts.
@@ -107,6 +108,7 @@ async fn upload_browse_and_scan_in_chromium(backend: Backend) {
         .env("BASE", app.api.trim_end_matches("/api.php"))
         .env("USER", "Uploader")
         .env("PASSWORD", "uploaderpass12345")
+        .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("FILES", files.path())
         .env("ARTIFACTS", &artifacts)
         .env("BROWSER_NODE_MODULES", &modules)
@@ -185,7 +187,15 @@ async fn upload_browse_and_scan_in_chromium(backend: Backend) {
             "axe on {page}: {violations}"
         );
     }
-    assert_eq!(seen["axe"].as_object().expect("scans").len(), 6, "{seen}");
+    assert_eq!(seen["axe"].as_object().expect("scans").len(), 7, "{seen}");
+    assert_eq!(seen["versionsAfterRevert"], 3, "{seen}");
+    assert_eq!(seen["deletedPageHasUndelete"], 1, "{seen}");
+    assert_eq!(
+        seen["deletedPageErrors"].as_array().expect("errors").len(),
+        2,
+        "{seen}"
+    );
+    assert_eq!(seen["versionsAfterUndelete"], 3, "{seen}");
     assert!(seen["phoneOverflow"].as_i64().expect("px") <= 0, "{seen}");
     assert_eq!(seen["consoleErrors"], Value::Array(vec![]), "{seen}");
     for shot in ["main-page.png", "upload-in-progress.png", "file-page.png"] {
@@ -219,9 +229,11 @@ async fn upload_browse_and_scan_in_chromium(backend: Backend) {
     assert_eq!(big_info["user"], "Uploader");
     let a_page = page("File:Browser test A.png");
     let versions = a_page["imageinfo"].as_array().expect("versions");
-    assert_eq!(versions.len(), 2, "{info}");
-    assert_eq!(versions[0]["sha1"], sha1_hex(&changed));
-    assert_eq!(versions[1]["sha1"], sha1_hex(&a));
+    // The first upload, the changed one, and the revert to the first.
+    assert_eq!(versions.len(), 3, "{info}");
+    assert_eq!(versions[0]["sha1"], sha1_hex(&a));
+    assert_eq!(versions[1]["sha1"], sha1_hex(&changed));
+    assert_eq!(versions[2]["sha1"], sha1_hex(&a));
     let text = a_page["revisions"][0]["slots"]["main"]["content"]
         .as_str()
         .expect("text");

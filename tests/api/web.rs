@@ -362,6 +362,15 @@ async fn file_page_actions_through_the_forms(backend: Backend) {
         "history thumbnails: {html}"
     );
     assert!(html.contains("300 × 200 pixels"), "{html}");
+    // Thumbnails name the version they show, and are served as such.
+    let thumb = html
+        .split("src=\"")
+        .find(|part| part.contains("120px-Lake.png?"))
+        .and_then(|part| part.split('"').next())
+        .expect("versioned thumbnail");
+    let response = admin.get(thumb).send().await.expect("thumbnail");
+    assert_eq!(response.status(), 200, "{thumb}");
+    assert_eq!(response.headers()["content-type"], "image/png");
 
     // Edit: a preview shows the text and saves nothing; then save.
     let preview = submit(

@@ -2,11 +2,12 @@
 // three files (one of 40 MiB on a throttled connection) and watch the
 // progress bar move, reload in the middle and resume, resolve an `exists`
 // warning and cancel a `duplicate`, see the files in the gallery, open a
-// File page, and scan the pages with axe-core. Run by tests/api/browser.rs,
+// File page, revert to an old version, delete and undelete as an
+// administrator, and scan the pages with axe-core. Run by tests/api/browser.rs,
 // which starts the server, makes the files and checks the server's side;
 // this script prints one JSON line of what it saw (or exits non-zero).
 //
-// Environment: BASE (server URL), USER, PASSWORD, FILES (directory with
+// Environment: BASE (server URL), USER, PASSWORD, ADMIN_PASSWORD, FILES (directory with
 // small-a.png, small-b.png, big.png, changed-a.png), ARTIFACTS (screenshots),
 // BROWSER_NODE_MODULES, CHROMIUM, BIG_SIZE, CHUNK_SIZE.
 'use strict';
@@ -166,6 +167,35 @@ async function main() {
   await page.waitForLoadState('networkidle');
   await page.screenshot({ path: path.join(artifacts, 'file-page.png'), fullPage: true });
   await scan(page, 'file');
+
+  // Revert to the first version from the file history.
+  await page.getByRole('link', { name: 'revert' }).first().click();
+  await page.getByLabel('Reason').fill('Back to the first picture');
+  await page.getByRole('button', { name: 'Revert' }).click();
+  await page.waitForURL(/File:Browser_test_A\.png$/);
+  seen.versionsAfterRevert = await page.locator('.file-history tbody tr').count();
+  await scan(page, 'revert-done');
+
+  // Delete and undelete need an administrator: log out, log in as one.
+  await page.getByRole('link', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.goto(`${base}/index.php/Special:UserLogin?returnto=File:Browser_test_A.png`);
+  await page.getByLabel('Username').fill('Admin');
+  await page.getByLabel('Password').fill(process.env.ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/File:Browser_test_A\.png$/);
+  const errorsBeforeDeletion = consoleErrors.length;
+  await page.getByRole('link', { name: 'Delete' }).click();
+  await page.getByLabel('Reason').fill('Deleted by the browser test');
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.waitForURL(/File:Browser_test_A\.png$/);
+  seen.deletedPageHasUndelete = await page.getByRole('link', { name: 'Undelete' }).count();
+  // The deleted page is a 404, as MediaWiki's; that one is expected.
+  seen.deletedPageErrors = consoleErrors.splice(errorsBeforeDeletion);
+  await page.getByRole('link', { name: 'Undelete' }).click();
+  await page.getByRole('button', { name: 'Undelete' }).click();
+  await page.waitForURL(/File:Browser_test_A\.png$/);
+  seen.versionsAfterUndelete = await page.locator('.file-history tbody tr').count();
 
   // A phone's width: nothing wider than the screen.
   await page.setViewportSize({ width: 375, height: 740 });
