@@ -78,17 +78,28 @@ pub fn thumb_url(visit: &Visit, db_key: &str, width: i64) -> String {
 
 /// The newest uploads, newest first (empty when the API refuses).
 pub async fn recent(visit: &mut Visit, limit: i64) -> Vec<GalleryItem> {
+    newest(visit, None, limit).await
+}
+
+/// A user's newest uploads.
+pub async fn by_user(visit: &mut Visit, user: &str, limit: i64) -> Vec<GalleryItem> {
+    newest(visit, Some(user), limit).await
+}
+
+async fn newest(visit: &mut Visit, user: Option<&str>, limit: i64) -> Vec<GalleryItem> {
     let limit = limit.to_string();
-    let answer = visit
-        .api(&[
-            ("action", "query"),
-            ("list", "allimages"),
-            ("aisort", "timestamp"),
-            ("aidir", "older"),
-            ("ailimit", &limit),
-            ("aiprop", LIST_PROPS),
-        ])
-        .await;
+    let mut params = vec![
+        ("action", "query"),
+        ("list", "allimages"),
+        ("aisort", "timestamp"),
+        ("aidir", "older"),
+        ("ailimit", &limit),
+        ("aiprop", LIST_PROPS),
+    ];
+    if let Some(user) = user {
+        params.push(("aiuser", user));
+    }
+    let answer = visit.api(&params).await;
     items(visit, &answer)
 }
 

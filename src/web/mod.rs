@@ -15,6 +15,7 @@ mod actions;
 mod assets;
 mod gallery;
 pub mod i18n;
+mod log_page;
 mod special;
 mod upload_page;
 mod view;
@@ -139,6 +140,7 @@ pub struct Chrome {
     pub upload_url: String,
     pub listfiles_url: String,
     pub newfiles_url: String,
+    pub log_url: String,
     pub login_url: String,
     pub logout_url: String,
     /// The logged-in user's name and page.
@@ -177,6 +179,7 @@ impl Chrome {
             upload_url: special("Upload"),
             listfiles_url: special("ListFiles"),
             newfiles_url: special("NewFiles"),
+            log_url: special("Log"),
             login_url: special("UserLogin"),
             logout_url: special("UserLogout"),
             user,

@@ -2,7 +2,8 @@
 //! (302 to `Special:Redirect/file/X`), `Special:Redirect/file/X` (301 to
 //! the file, or with `width`/`height` to its thumbnail), and
 //! `Special:UploadStash/file/K` and `.../thumb/K/<thumb>` (a stashed file
-//! and its thumbnails, for its owner).
+//! and its thumbnails, for its owner); which module serves the special
+//! pages of the web UI (login, upload, file lists, logs).
 
 use std::collections::HashMap;
 
@@ -27,6 +28,7 @@ pub enum Special {
     ListFiles {
         newest_first: bool,
     },
+    Log,
     Unknown(String),
 }
 
@@ -61,6 +63,7 @@ pub fn parse(text: &str, app: &AppState) -> Option<Special> {
             newest_first: false,
         },
         ("newfiles", _) => Special::ListFiles { newest_first: true },
+        ("log", _) => Special::Log,
         _ => Special::Unknown(title.db_key.clone()),
     })
 }
@@ -133,6 +136,7 @@ pub async fn serve(
         Special::ListFiles { newest_first } => {
             super::gallery::list_files(visit, query, newest_first).await
         }
+        Special::Log => super::log_page::serve(visit, query).await,
         Special::Unknown(name) => message_page(
             visit,
             StatusCode::NOT_FOUND,

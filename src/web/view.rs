@@ -291,6 +291,10 @@ async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Res
     if target.title == Title::new(0, "Main_Page") && target.revision.is_none() {
         return Ok(main_page(visit, revision.map(|r| r.content).unwrap_or_default()).await);
     }
+    if target.title.namespace == title::USER && !target.title.db_key.contains('/') {
+        let text = revision.map(|r| r.content).unwrap_or_default();
+        return Ok(user_page(visit, &target.title, &heading, text).await);
+    }
     if revision.is_none() && file.is_none() {
         return Ok(missing_page(visit, &target.title, &heading));
     }
@@ -522,4 +526,34 @@ async fn main_page(visit: &mut Visit, text: String) -> Response {
             files,
         },
     )
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    chrome: Chrome,
+    text: String,
+    uploads_heading: String,
+    no_uploads: String,
+    files: Vec<super::gallery::GalleryItem>,
+    all_uploads_url: String,
+}
+
+/// A user's page: its text, when written, and the user's newest uploads.
+async fn user_page(visit: &mut Visit, title: &Title, heading: &str, text: String) -> Response {
+    let name = title.name_text();
+    let files = super::gallery::by_user(visit, &name, MAIN_PAGE_FILES).await;
+    let page = UserPage {
+        chrome: visit.chrome(heading),
+        text,
+        uploads_heading: super::i18n::with("user-uploads", &[&name]),
+        no_uploads: super::i18n::with("user-no-uploads", &[&name]),
+        files,
+        all_uploads_url: format!(
+            "{}?user={}&view=gallery",
+            super::special_url(&visit.app, "NewFiles"),
+            crate::upload::repo::raw_url_encode(&name)
+        ),
+    };
+    html(StatusCode::OK, &page)
 }

@@ -464,6 +464,39 @@ async fn file_page_actions_through_the_forms(backend: Backend) {
     let (status, html) = page(&admin, &format!("{site}/index.php/File:Mountain_lake.png")).await;
     assert_eq!(status, 200);
     assert!(html.contains("Mountain_lake.png"), "{html}");
+
+    // Special:Log tells all of it; its filters are the API's.
+    let log = format!("{site}/index.php/Special:Log");
+    let (_, html) = page(&admin, &log).await;
+    for words in [
+        "Uploader</a> uploaded <a",
+        "uploaded a new version of <a",
+        "Admin</a> deleted <a",
+        "Admin</a> undeleted <a",
+        "File:Mountain lake.png</a>",
+        "(better)",
+    ] {
+        assert!(html.contains(words), "{words} missing: {html}");
+    }
+    let (_, html) = page(&admin, &format!("{log}?type=move")).await;
+    assert!(
+        html.contains(" moved <a") && !html.contains(" deleted <a"),
+        "{html}"
+    );
+    let (_, html) = page(&admin, &format!("{log}?user=Nobody+here")).await;
+    assert!(html.contains("No log entries match."), "{html}");
+
+    // A user's page shows the files whose current version the user
+    // uploaded (the revert made the administrator the lake's uploader).
+    let (status, html) = page(&admin, &format!("{site}/index.php/User:Admin")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Files uploaded by Admin"), "{html}");
+    assert!(html.contains("File:Mountain_lake.png\""), "{html}");
+    let (_, html) = page(&admin, &format!("{site}/index.php/User:Uploader")).await;
+    assert!(
+        html.contains("Uploader has not uploaded any files."),
+        "{html}"
+    );
 }
 
 on_both_backends!(
