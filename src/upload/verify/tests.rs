@@ -2,7 +2,7 @@ use super::ie::{IE_VERSIONS, ie_sniff, ie_translate};
 use super::mime::{is_stl, shebang_type, text_magic_type};
 use super::script::{chunk_has_script, declaration_is_unsafe};
 use super::svg::{is_hostile_css, normalize_css};
-use super::xml::source_encoding;
+use super::xml::{scan_xml, source_encoding};
 use super::*;
 
 fn fixture(name: &str) -> std::path::PathBuf {
@@ -551,4 +551,144 @@ fn built_in_patterns_compile() {
         Some("application/x-sh")
     );
     assert_eq!(text_magic_type(b"hi <title>x</title>"), "text/html");
+}
+
+/// `verify_file` on bytes named `.svg`.
+fn verify_svg(bytes: &[u8]) -> Result<Verified, VerificationError> {
+    let mut file = tempfile::NamedTempFile::new().expect("temporary file");
+    io::Write::write_all(&mut file, bytes).expect("written");
+    verify_file(
+        file.path(),
+        bytes.len() as u64,
+        "svg",
+        &VerifyConfig::default(),
+    )
+}
+
+/// An SVG declaring `&a;` as 250 characters, with `body` inside its root.
+fn entity_svg(body: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE svg [\n<!ENTITY a \"{}\">\n]>\n\
+         <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\">{body}</svg>\n",
+        "x".repeat(250)
+    )
+}
+
+/// Counts what the scanner reads, to show where it stops.
+struct CountingReader<'b> {
+    bytes: &'b [u8],
+    read: usize,
+}
+
+impl Read for CountingReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let count = (&self.bytes[self.read..]).read(out)?;
+        self.read += count;
+        Ok(count)
+    }
+}
+
+/// Issue 10 (1): 30 MB of `&a;` once expanded to gigabytes. The expansion
+/// has a budget; past it the XML is unparseable, as libxml makes it, and
+/// the scan stops there, long before the end of the file.
+#[test]
+fn entity_expansion_is_refused_past_its_budget() -> io::Result<()> {
+    let text = entity_svg(&format!("<text>{}</text>", "&a;".repeat(10_000_000)));
+    assert!(text.len() > 30_000_000);
+    assert_eq!(details(verify_svg(text.as_bytes())), ["uploadinvalidxml"]);
+    let mut reader = CountingReader {
+        bytes: text.as_bytes(),
+        read: 0,
+    };
+    let outcome = scan_xml(&mut reader, text.as_bytes(), None)?;
+    assert!(!outcome.well_formed);
+    // 10 MB of expansion is 40,000 references: about 120 KB of the file.
+    assert!(reader.read < 1_000_000, "read {} bytes", reader.read);
+
+    // The same in an attribute value (6 MB of references).
+    let attribute = entity_svg(&format!("<g id=\"{}\"/>", "&a;".repeat(2_000_000)));
+    assert_eq!(
+        details(verify_svg(attribute.as_bytes())),
+        ["uploadinvalidxml"]
+    );
+    Ok(())
+}
+
+#[test]
+fn entity_expansion_within_the_budget_is_accepted() {
+    // 9.5 MB expanded, in text and in attributes; then just over 10 MB.
+    let within = entity_svg(&format!(
+        "<text>{}</text><g id=\"{}\"/>",
+        "&a;".repeat(30_000),
+        "&a;".repeat(8_000)
+    ));
+    assert_eq!(
+        verify_svg(within.as_bytes()).expect("accepted").mime,
+        "image/svg+xml"
+    );
+    let over = entity_svg(&format!("<text>{}</text>", "&a;".repeat(40_001)));
+    assert_eq!(details(verify_svg(over.as_bytes())), ["uploadinvalidxml"]);
+    // A chain of entities counts once, where the document uses it.
+    let chain = format!(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE svg [\n<!ENTITY b \"{}\">\n<!ENTITY a \"&b;\">\n]>\n\
+         <svg xmlns=\"http://www.w3.org/2000/svg\"><text>{}</text></svg>\n",
+        "y".repeat(250),
+        "&a;".repeat(39_000)
+    );
+    assert!(verify_svg(chain.as_bytes()).is_ok());
+}
+
+/// Issue 10 (2): 100,000 attributes on one element cost minutes when each
+/// was compared with all before it. Duplicates are found in linear time,
+/// and an element may have at most 1,024 attributes.
+#[test]
+fn attributes_are_checked_in_linear_time_and_capped() {
+    let attributes =
+        |count: usize| -> String { (0..count).map(|n| format!(" a{n}=\"1\"")).collect() };
+    let svg = |attributes: &str| {
+        format!("<svg xmlns=\"http://www.w3.org/2000/svg\"><g{attributes}/></svg>")
+    };
+    assert!(verify_svg(svg(&attributes(1024)).as_bytes()).is_ok());
+    assert_eq!(
+        details(verify_svg(svg(&attributes(1025)).as_bytes())),
+        ["uploadinvalidxml"]
+    );
+    assert_eq!(
+        details(verify_svg(svg(&attributes(100_000)).as_bytes())),
+        ["uploadinvalidxml"]
+    );
+    // A name given twice is not XML (libxml: "Attribute a1 redefined").
+    assert_eq!(
+        details(verify_svg(svg(" a1=\"1\" b=\"2\" a1=\"3\"").as_bytes())),
+        ["uploadinvalidxml"]
+    );
+    // Two prefixes of one namespace are one attribute, the last value kept.
+    let two_prefixes = "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:p=\"urn:x\" \
+         xmlns:q=\"urn:x\"><g p:onload=\"\" q:onload=\"alert(1)\"/></svg>";
+    assert_eq!(
+        details(verify_svg(two_prefixes.as_bytes())),
+        ["uploaded-event-handler-on-svg", "urn:x:onload", "alert(1)"]
+    );
+}
+
+/// Namespace bindings are looked up by prefix, however many are in scope,
+/// and end with their element.
+#[test]
+fn namespace_bindings_end_with_their_element() {
+    let bindings: String = (0..1000)
+        .map(|n| format!(" xmlns:p{n}=\"urn:{n}\""))
+        .collect();
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><g{bindings}><g xmlns=\"http://www.w3.org/1999/xhtml\"/></g>\
+         <g/></svg>"
+    );
+    assert_eq!(
+        details(verify_svg(svg.as_bytes())),
+        ["uploadscriptednamespace", "http://www.w3.org/1999/xhtml"]
+    );
+    let rebound = "<svg xmlns=\"http://www.w3.org/2000/svg\"><g xmlns=\"urn:inner\"/><g/></svg>";
+    assert_eq!(
+        details(verify_svg(rebound.as_bytes())),
+        ["uploadscriptednamespace", "urn:inner"]
+    );
 }

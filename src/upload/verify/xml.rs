@@ -1,5 +1,6 @@
 //! XML as XmlTypeCheck reads it, with UploadBase's SVG filters run on it.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -208,6 +209,14 @@ impl From<Malformed> for ScanError {
     }
 }
 
+/// How much text a document's entities may expand to in all: libxml
+/// refuses amplification beyond its 10 MB text limit (`XML_MAX_TEXT_LENGTH`),
+/// and MediaWiki's DTD rules allow only entities of up to 255 characters.
+const ENTITY_EXPANSION_BUDGET: usize = 10_000_000;
+/// The most attributes one element may have; more is taken as unparseable
+/// (libxml sets no limit, but no drawing needs that many).
+const MAX_ATTRIBUTES_PER_ELEMENT: usize = 1024;
+
 /// The predefined namespace of the `xml:` prefix.
 const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
 
@@ -224,8 +233,8 @@ pub(crate) struct OpenElement {
     pub(crate) attributes: Vec<(String, String)>,
     /// The element's text, kept only for `style` (the one filter using it).
     pub(super) text: Option<String>,
-    /// How many namespace bindings this element added.
-    bindings: usize,
+    /// The prefixes this element bound (`""` for the default namespace).
+    bound_prefixes: Vec<String>,
 }
 
 /// Who else wants to see the elements and text of a document as it is
@@ -259,10 +268,12 @@ struct XmlScanner<'o, 'v, B> {
     outcome: &'o mut XmlOutcome,
     observer: Option<&'v mut dyn XmlObserver>,
     open: Vec<OpenElement>,
-    /// In-scope namespace bindings, innermost last: (prefix, URI).
-    namespaces: Vec<(String, String)>,
-    /// Internal entities of the DOCTYPE: (name, replacement text).
-    entities: Vec<(String, String)>,
+    /// In-scope namespace bindings: each prefix's URIs, innermost last.
+    namespaces: HashMap<String, Vec<String>>,
+    /// Internal entities of the DOCTYPE: name to replacement text.
+    entities: HashMap<String, String>,
+    /// How much text the document's own entities have expanded to so far.
+    entity_expansion: usize,
     /// Undeclared entities are skipped, not errors, with an external DTD.
     has_external_dtd: bool,
     /// The text node being read (text and references until other markup).
@@ -286,8 +297,9 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
             outcome,
             observer,
             open: Vec::new(),
-            namespaces: Vec::new(),
-            entities: Vec::new(),
+            namespaces: HashMap::new(),
+            entities: HashMap::new(),
+            entity_expansion: 0,
             has_external_dtd: false,
             pending_text: String::new(),
             root: None,
@@ -410,7 +422,7 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
 
     /// An entity's replacement text, references in it expanded; `None` for
     /// an undeclared entity that the external DTD may declare.
-    fn resolve_entity(&self, name: &str, depth: usize) -> Result<Option<String>, Malformed> {
+    fn resolve_entity(&mut self, name: &str, depth: usize) -> Result<Option<String>, Malformed> {
         let predefined = match name {
             "lt" => Some("<"),
             "gt" => Some(">"),
@@ -422,7 +434,7 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
         if let Some(text) = predefined {
             return Ok(Some(text.to_owned()));
         }
-        let Some((_, value)) = self.entities.iter().find(|(entity, _)| entity == name) else {
+        let Some(value) = self.entities.get(name).cloned() else {
             return if self.has_external_dtd {
                 Ok(None)
             } else {
@@ -432,11 +444,22 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
         if depth > 8 {
             return Err(Malformed);
         }
-        self.expand_references(value, depth + 1).map(Some)
+        let expanded = self.expand_references(&value, depth + 1)?;
+        // Each entity is small, but a document may use one millions of
+        // times: past the budget it counts as unparseable, as libxml's
+        // amplification check makes it. (Counted where the document uses
+        // it, not again for each entity in a chain.)
+        if depth == 0 {
+            self.entity_expansion += expanded.len();
+            if self.entity_expansion > ENTITY_EXPANSION_BUDGET {
+                return Err(Malformed);
+            }
+        }
+        Ok(Some(expanded))
     }
 
     /// Expands the references in a replacement text or attribute value.
-    fn expand_references(&self, text: &str, depth: usize) -> Result<String, Malformed> {
+    fn expand_references(&mut self, text: &str, depth: usize) -> Result<String, Malformed> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(amp) = rest.find('&') {
@@ -489,14 +512,21 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
         let qname = start.name().as_ref().to_owned();
         check_name(&qname)?;
         let mut raw_attributes = Vec::new();
-        for attribute in start.attributes() {
+        let mut raw_names = HashSet::new();
+        // quick-xml's own duplicate check compares each attribute with all
+        // before it; this one is linear.
+        for attribute in start.attributes().with_checks(false) {
             let attribute = attribute.map_err(|_| Malformed)?;
             let name = attribute.key.as_ref().to_owned();
             check_name(&name)?;
+            if raw_attributes.len() == MAX_ATTRIBUTES_PER_ELEMENT || !raw_names.insert(name.clone())
+            {
+                return Err(Malformed);
+            }
             let value = self.attribute_value(&attribute.value)?;
             raw_attributes.push((name, value));
         }
-        let mut bindings = 0;
+        let mut bound_prefixes = Vec::new();
         for (name, value) in &raw_attributes {
             let prefix = if name == "xmlns" {
                 ""
@@ -505,13 +535,17 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
             } else {
                 continue;
             };
-            self.namespaces.push((prefix.to_owned(), value.clone()));
-            bindings += 1;
+            self.namespaces
+                .entry(prefix.to_owned())
+                .or_default()
+                .push(value.clone());
+            bound_prefixes.push(prefix.to_owned());
         }
         let (namespace, local) = self.resolve_name(&qname, true);
         let (namespace, local) = (namespace.unwrap_or_default().to_owned(), local.to_owned());
         let name = self.expand_name(&qname, true);
         let mut attributes: Vec<(String, String)> = Vec::new();
+        let mut places: HashMap<String, usize> = HashMap::new();
         for (raw_name, value) in raw_attributes {
             if raw_name == "xmlns" || raw_name.starts_with("xmlns:") {
                 continue;
@@ -519,9 +553,12 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
             let expanded = self.expand_name(&raw_name, false);
             // Two prefixes for one namespace: libxml only warns, and
             // XmlTypeCheck's array keeps the first place, the last value.
-            match attributes.iter_mut().find(|(other, _)| *other == expanded) {
-                Some((_, earlier)) => *earlier = value,
-                None => attributes.push((expanded, value)),
+            match places.get(&expanded) {
+                Some(&place) => attributes[place].1 = value,
+                None => {
+                    places.insert(expanded.clone(), attributes.len());
+                    attributes.push((expanded, value));
+                }
             }
         }
         let keeps_text = local_part(&name.to_ascii_lowercase()) == "style";
@@ -534,7 +571,7 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
             local,
             attributes,
             text: keeps_text.then(String::new),
-            bindings,
+            bound_prefixes,
         };
         if let Some(observer) = self.observer.as_deref_mut() {
             observer.start(&element, self.open.len());
@@ -547,8 +584,11 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
         let Some(element) = self.open.pop() else {
             return;
         };
-        self.namespaces
-            .truncate(self.namespaces.len() - element.bindings);
+        for prefix in &element.bound_prefixes {
+            if let Some(uris) = self.namespaces.get_mut(prefix) {
+                uris.pop();
+            }
+        }
         if self.open.is_empty() {
             self.root_closed = true;
         }
@@ -560,7 +600,7 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
 
     /// An attribute value with its references expanded and its whitespace
     /// characters normalized to spaces.
-    fn attribute_value(&self, raw: &str) -> Result<String, Malformed> {
+    fn attribute_value(&mut self, raw: &str) -> Result<String, Malformed> {
         check_chars(raw)?;
         if raw.contains('<') {
             return Err(Malformed);
@@ -590,10 +630,9 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
             Some(XML_NAMESPACE)
         } else {
             self.namespaces
-                .iter()
-                .rev()
-                .find(|(bound, _)| bound == prefix)
-                .map(|(_, uri)| uri.as_str())
+                .get(prefix)
+                .and_then(|uris| uris.last())
+                .map(String::as_str)
         };
         (namespace.filter(|uri| !uri.is_empty()), local)
     }
@@ -658,10 +697,10 @@ impl<'o, 'v, B: BufRead> XmlScanner<'o, 'v, B> {
                     .get(2)
                     .or_else(|| entity.get(3))
                     .map_or(&b""[..], |value| value.as_bytes());
-                self.entities.push((
-                    String::from_utf8_lossy(&entity[1]).into_owned(),
-                    String::from_utf8_lossy(value).into_owned(),
-                ));
+                // The first declaration of a name is the one that counts.
+                self.entities
+                    .entry(String::from_utf8_lossy(&entity[1]).into_owned())
+                    .or_insert_with(|| String::from_utf8_lossy(value).into_owned());
             }
         }
         Ok(())
