@@ -28,6 +28,7 @@
 mod ie;
 mod mime;
 mod mime_map;
+mod scanner;
 mod script;
 mod svg;
 #[cfg(test)]
@@ -42,6 +43,7 @@ use mime_map::{
 use script::detect_script;
 use xml::{XmlOutcome, scan_xml};
 
+pub use scanner::ScriptScan;
 pub(crate) use xml::{OpenElement, XmlObserver, observe_xml};
 
 use std::fs::File;

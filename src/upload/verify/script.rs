@@ -6,12 +6,11 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
-use super::{Endian, Probe, find, read_at, regex};
+use super::scanner::ScriptScan;
+use super::{Endian, Probe, read_at, regex};
 
-/// Text files are scanned whole, in windows this big...
-const SCRIPT_WINDOW: usize = 4 * 1024 * 1024;
-/// ... overlapping by this much, so that no marker is cut in two.
-const SCRIPT_OVERLAP: usize = 64 * 1024;
+/// How much of a text file is read at a time.
+const READ_SIZE: usize = 256 * 1024;
 /// `$wgSVGMetadataCutoff`: how far the XML declaration is looked for.
 const SVG_METADATA_CUTOFF: u64 = 262_144;
 
@@ -21,67 +20,31 @@ pub(super) fn detect_script(probe: &mut Probe, content_mime: &str, ext: &str) ->
     if (ext == "svg" || content_mime.starts_with("image/svg")) && has_unsafe_xml_encoding(probe)? {
         return Ok(true);
     }
-    let utf16 = if probe.head.starts_with(b"\xfe\xff") {
-        Some(Endian::Big)
-    } else if probe.head.starts_with(b"\xff\xfe") {
-        Some(Endian::Little)
-    } else {
-        None
-    };
-    let scan = |bytes: &[u8]| {
-        let lowered = bytes.to_ascii_lowercase();
-        match utf16 {
-            Some(endian) => chunk_has_script(&utf16_ascii_only(&lowered, endian)),
-            None => chunk_has_script(&lowered),
-        }
-    };
+    let mut scan = ScriptScan::new();
     if !content_mime.starts_with("text/") {
-        return Ok(scan(probe.head_1k()));
+        scan.feed(probe.head_1k());
+        return Ok(scan.finish());
     }
     probe.file.seek(SeekFrom::Start(0))?;
-    let mut window =
-        Vec::with_capacity(SCRIPT_WINDOW.min(usize::try_from(probe.len).unwrap_or(usize::MAX)));
-    loop {
-        let kept = window.len();
-        (&probe.file)
-            .take((SCRIPT_WINDOW - kept) as u64)
-            .read_to_end(&mut window)?;
-        if scan(&window) {
-            return Ok(true);
-        }
-        if window.len() < SCRIPT_WINDOW {
-            return Ok(false);
-        }
-        // Keep an even-sized overlap so that UTF-16 stays aligned.
-        window.drain(..SCRIPT_WINDOW - SCRIPT_OVERLAP);
+    let mut piece = vec![0u8; READ_SIZE];
+    while !scan.found() {
+        let read = match probe.file.read(&mut piece) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        scan.feed(&piece[..read]);
     }
+    Ok(scan.finish())
 }
 
 /// UTF-16 to ASCII, dropping everything else (iconv's `ASCII//IGNORE`).
-fn utf16_ascii_only(bytes: &[u8], endian: Endian) -> Vec<u8> {
+pub(super) fn utf16_ascii_only(bytes: &[u8], endian: Endian) -> Vec<u8> {
     endian
         .utf16_units(bytes)
         .filter_map(|unit| u8::try_from(unit).ok().filter(u8::is_ascii))
         .collect()
-}
-
-/// detectScript's tests on a lowercased sample.
-pub(super) fn chunk_has_script(chunk: &[u8]) -> bool {
-    static DOCTYPE: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)<!DOCTYPE *X?HTML"));
-    static SCRIPT_TYPE: LazyLock<Regex> =
-        LazyLock::new(|| regex(r#"(?ism)type\s*=\s*['"]?\s*(?:\w*/)?(?:ecma|java)"#));
-    static SCRIPT_URL: LazyLock<Regex> =
-        LazyLock::new(|| regex(r#"(?ism)(?:href|src|data)\s*=\s*['"]?\s*(?:ecma|java)script:"#));
-    static CSS_SCRIPT_URL: LazyLock<Regex> =
-        LazyLock::new(|| regex(r#"(?ism)url\s*\(\s*['"]?\s*(?:ecma|java)script:"#));
-    let tags: [&[u8]; 4] = [b"<body", b"<head", b"<html", b"<script"];
-    if DOCTYPE.is_match(chunk) || tags.iter().any(|tag| find(chunk, tag).is_some()) {
-        return true;
-    }
-    let decoded = decode_char_references(chunk);
-    SCRIPT_TYPE.is_match(&decoded)
-        || SCRIPT_URL.is_match(&decoded)
-        || CSS_SCRIPT_URL.is_match(&decoded)
 }
 
 /// An XML declaration naming an encoding browsers and expat may read
@@ -238,7 +201,7 @@ fn parse_radix(digits: &[u8], radix: u32) -> Option<u64> {
 }
 
 /// A numeric reference's character; U+FFFD where HTML5 does not allow it.
-fn html_codepoint(codepoint: u64) -> char {
+pub(super) fn html_codepoint(codepoint: u64) -> char {
     let valid = matches!(codepoint, 0x09 | 0x0a | 0x20..=0x7e | 0xa0..=0xd7ff | 0xe000..=0xfffd | 0x10000..=0x10ffff);
     u32::try_from(codepoint)
         .ok()
@@ -248,7 +211,7 @@ fn html_codepoint(codepoint: u64) -> char {
 }
 
 /// The HTML5 named references that stand for one ASCII character.
-fn ascii_entity(name: &str) -> Option<&'static str> {
+pub(super) fn ascii_entity(name: &str) -> Option<&'static str> {
     Some(match name {
         "amp" | "AMP" => "&",
         "apos" => "'",

@@ -1,6 +1,6 @@
 use super::ie::{IE_VERSIONS, ie_sniff, ie_translate};
 use super::mime::{is_stl, shebang_type, text_magic_type};
-use super::script::{chunk_has_script, declaration_is_unsafe};
+use super::script::declaration_is_unsafe;
 use super::svg::{is_hostile_css, normalize_css};
 use super::xml::{scan_xml, source_encoding};
 use super::*;
@@ -542,7 +542,9 @@ fn ie_sniffing_trusts_images_only_from_ie7_on() {
 
 #[test]
 fn built_in_patterns_compile() {
-    assert!(chunk_has_script(b"<script>"));
+    let mut scan = ScriptScan::new();
+    scan.feed(b"<script>");
+    assert!(scan.finish());
     assert!(declaration_is_unsafe(b"<?xml version=\"1.0\" encoding=\"utf-7\"?>") == Some(true));
     assert!(source_encoding(b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><a/>").is_some());
     assert!(is_stl(b"solid x\n", b"\nendsolid x\n", 20));
