@@ -215,7 +215,7 @@ async fn answer_api(
             )
             .await
         }
-        Method::GET | Method::HEAD | Method::OPTIONS => Ok(()),
+        Method::GET | Method::HEAD | Method::OPTIONS => raw.check_count(),
         _ => Err(ApiError::invalid_method()),
     };
 
