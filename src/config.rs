@@ -35,6 +35,12 @@ pub struct Config {
     pub server: String,
     pub script_path: String,
     pub shutdown_grace_period: u64,
+    /// Seconds a client may take to send a request's headers.
+    pub header_read_timeout: u64,
+    /// Seconds a request body may pause between two pieces.
+    pub body_idle_timeout: u64,
+    /// Connections served at once (a few more answer only health checks).
+    pub max_connections: usize,
     /// A listener of its own for /metrics; None: on the main one.
     #[serde(default)]
     pub metrics_listen: Option<SocketAddr>,
@@ -191,6 +197,13 @@ impl Config {
         if self.svg_max_size == 0 || self.thumbnail_render_timeout == 0 {
             return Err(ConfigError::Inconsistent(
                 "svg_max_size and thumbnail_render_timeout must be positive".into(),
+            ));
+        }
+        if self.header_read_timeout == 0 || self.body_idle_timeout == 0 || self.max_connections == 0
+        {
+            return Err(ConfigError::Inconsistent(
+                "header_read_timeout, body_idle_timeout and max_connections must be positive"
+                    .into(),
             ));
         }
         if self.session_lifetime == 0 {

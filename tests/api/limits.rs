@@ -175,3 +175,127 @@ async fn bodies_are_bounded_before_authentication() {
         .await;
     assert!(body["query"]["general"].is_object(), "{body}");
 }
+
+/// The server's address, from the API URL.
+fn address(app: &TestApp) -> String {
+    app.api
+        .trim_start_matches("http://")
+        .trim_end_matches("/api.php")
+        .to_owned()
+}
+
+/// Reads until the server closes the connection (or fails it); what it
+/// sent. Panics if it stays open for `limit`.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(limit, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the connection is still open after {limit:?}");
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+async fn get_over_new_connection(app: &TestApp, path: &str) -> String {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(address(app))
+        .await
+        .expect("connects");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("request sent");
+    read_until_closed(&mut stream, Duration::from_secs(20)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_and_health_checks_answer_when_full() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        "header_read_timeout = 2\nbody_idle_timeout = 2\nmax_connections = 4",
+    )
+    .await;
+
+    // Silence, headers that never end, and a body that never comes are cut.
+    let mut silent = tokio::net::TcpStream::connect(address(&app))
+        .await
+        .expect("connects");
+    read_until_closed(&mut silent, Duration::from_secs(20)).await;
+    let mut one_byte = tokio::net::TcpStream::connect(address(&app))
+        .await
+        .expect("connects");
+    one_byte.write_all(b"G").await.expect("sent");
+    read_until_closed(&mut one_byte, Duration::from_secs(20)).await;
+    let mut no_body = tokio::net::TcpStream::connect(address(&app))
+        .await
+        .expect("connects");
+    no_body
+        .write_all(b"POST /api.php HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\naction=")
+        .await
+        .expect("sent");
+    let answer = read_until_closed(&mut no_body, Duration::from_secs(20)).await;
+    assert!(
+        answer.is_empty() || answer.contains("mediawiki-api-error: badrequest"),
+        "{answer}"
+    );
+
+    // Four slow clients fill the server: the health checks still answer,
+    // anything else is told to come back; past the reserve, connections
+    // are closed at once.
+    let mut slow = Vec::new();
+    for _ in 0..4 {
+        let mut stream = tokio::net::TcpStream::connect(address(&app))
+            .await
+            .expect("connects");
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\n")
+            .await
+            .expect("sent");
+        slow.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let health = get_over_new_connection(&app, "/healthz").await;
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.ends_with("ok\n"), "{health}");
+    let api = get_over_new_connection(&app, "/api.php?action=query&format=json").await;
+    assert!(api.starts_with("HTTP/1.1 503"), "{api}");
+    let mut reserve = Vec::new();
+    for _ in 0..wikiupload::server::HEALTH_RESERVE {
+        let mut stream = tokio::net::TcpStream::connect(address(&app))
+            .await
+            .expect("connects");
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\n")
+            .await
+            .expect("sent");
+        reserve.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let closed = get_over_new_connection(&app, "/healthz").await;
+    assert_eq!(
+        closed, "",
+        "a connection past the reserve is closed unanswered"
+    );
+
+    // The slow ones time out and the server serves everyone again.
+    for stream in slow.iter_mut().chain(reserve.iter_mut()) {
+        read_until_closed(stream, Duration::from_secs(20)).await;
+    }
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("meta", "siteinfo"),
+            ("format", "json"),
+        ])
+        .await;
+    assert!(body["query"]["general"].is_object(), "{body}");
+}
