@@ -19,6 +19,22 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 /// Rights per group, as in `$wgGroupPermissions`: group -> right -> granted.
 pub type GroupPermissions = BTreeMap<String, BTreeMap<String, bool>>;
 
+/// One condition of `$wgPasswordAttemptThrottle`: at most `count` login
+/// attempts within `seconds`, per account and IP (per account from any IP
+/// with `allIPs`). A count of 0 disables the condition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleCondition {
+    pub count: i64,
+    pub seconds: i64,
+    #[serde(default, rename = "allIPs")]
+    pub all_ips: bool,
+}
+
+/// `$wgRateLimits`: action -> who (`anon`, `user`, `newbie`, `ip`,
+/// `subnet` or a group) -> (hits, seconds).
+pub type RateLimits = BTreeMap<String, BTreeMap<String, (i64, i64)>>;
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,6 +87,10 @@ pub struct Config {
     pub bot_passwords: Vec<SeedBotPassword>,
     pub group_permissions: GroupPermissions,
     pub revoke_permissions: GroupPermissions,
+    /// `$wgPasswordAttemptThrottle`.
+    pub password_attempt_throttle: Vec<ThrottleCondition>,
+    /// `$wgRateLimits`; only `upload` is consulted.
+    pub rate_limits: RateLimits,
     /// `$wgMaxImageArea`: bitmaps with more pixels get no thumbnail (JPEG
     /// excepted); 0: no limit.
     pub max_image_area: u64,

@@ -57,7 +57,7 @@ pub async fn open_accounts(config: &Config) -> Result<(Database, Accounts), Star
         config.group_permissions.clone(),
         config.revoke_permissions.clone(),
     );
-    let accounts = Accounts::new(db.clone(), policy);
+    let accounts = Accounts::new(db.clone(), policy, config.password_attempt_throttle.clone());
     Ok((db, accounts))
 }
 
@@ -198,7 +198,8 @@ async fn prepare_file_store(db: &Database, repo: &FileRepo) -> Result<(), Startu
     Ok(())
 }
 
-/// Removes expired sessions every few minutes, so the table stays small.
+/// Removes expired sessions and throttle counters every few minutes, so
+/// the tables stay small.
 async fn sweep_sessions(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
@@ -207,6 +208,9 @@ async fn sweep_sessions(state: Arc<AppState>) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
             Err(err) => tracing::warn!(error = %err, "session sweep failed"),
+        }
+        if let Err(err) = state.db.purge_throttle_counters(auth::now()).await {
+            tracing::warn!(error = %err, "throttle counter sweep failed");
         }
     }
 }

@@ -406,6 +406,10 @@ impl From<UploadError> for ApiError {
                 }
             }
             UploadError::PublishInProgress => simple("publishfailed", err.to_string()),
+            UploadError::RateLimited => ApiError::new(
+                "ratelimited",
+                Message::new("apierror-ratelimited", vec![], err.to_string()),
+            ),
             UploadError::NoSuchFile => PageError::MissingTitle.into(),
             UploadError::NoSuchVersion => simple("filerevert-badversion", err.to_string()),
             UploadError::FileTypeMismatch => simple("filetypemismatch", err.to_string()),

@@ -16,6 +16,7 @@ mod page_transcripts;
 mod pages;
 mod paraminfo;
 mod siteinfo;
+mod throttle;
 mod thumbs;
 mod tokens;
 mod transcripts;
