@@ -15,6 +15,7 @@ mod links;
 mod listings;
 mod pages;
 mod sessions;
+mod throttle;
 mod upload_status;
 
 pub use accounts::{BotPasswordRow, UserRow};
