@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod browser;
 mod chunked;
 mod cli;
 mod clients;
@@ -23,3 +24,4 @@ mod transcripts;
 mod upload;
 mod url;
 mod userinfo;
+mod web;
