@@ -91,7 +91,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .merge(ops::router(app))
 }
 
-pub use ops::metrics_router;
+pub use ops::{metrics_router, reserve_router};
 
 /// What the request log and the metrics say of one API request. Only
 /// these fields are logged: never parameters as such, cookies or headers,
@@ -262,7 +262,7 @@ async fn answer_api(
             )
             .await
         }
-        Method::GET | Method::HEAD | Method::OPTIONS => Ok(()),
+        Method::GET | Method::HEAD | Method::OPTIONS => raw.check_count(),
         _ => Err(ApiError::invalid_method()),
     };
 
