@@ -66,6 +66,24 @@ impl GalleryItem {
     }
 }
 
+impl GalleryItem {
+    /// A file known only by name (a category's member).
+    pub fn named(visit: &Visit, title: &Title) -> GalleryItem {
+        GalleryItem {
+            name: title.name_text(),
+            page_url: article_url(&visit.app, title),
+            thumb_url: thumb_url(visit, &title.db_key, THUMB_WIDTH),
+            timestamp: String::new(),
+            user: String::new(),
+            user_url: String::new(),
+            size: String::new(),
+            dimensions: String::new(),
+            mime: String::new(),
+            comment: String::new(),
+        }
+    }
+}
+
 /// A thumbnail of the current version of `db_key`, `width` pixels wide.
 pub fn thumb_url(visit: &Visit, db_key: &str, width: i64) -> String {
     format!(

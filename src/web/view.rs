@@ -110,6 +110,8 @@ struct PageView {
     text: String,
     categories: Vec<Link>,
     actions: PageActions,
+    /// The pages that use the file (File pages).
+    file_usage: Vec<Link>,
 }
 
 struct HistoryLine {
@@ -291,6 +293,10 @@ async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Res
     if target.title == Title::new(0, "Main_Page") && target.revision.is_none() {
         return Ok(main_page(visit, revision.map(|r| r.content).unwrap_or_default()).await);
     }
+    if target.title.namespace == title::CATEGORY {
+        let text = revision.map(|r| r.content).unwrap_or_default();
+        return Ok(category_page(visit, &target.title, &heading, text).await);
+    }
     if target.title.namespace == title::USER && !target.title.db_key.contains('/') {
         let text = revision.map(|r| r.content).unwrap_or_default();
         return Ok(user_page(visit, &target.title, &heading, text).await);
@@ -321,8 +327,13 @@ async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Res
         timestamp: iso_timestamp(r.timestamp),
         user: r.user_name.clone(),
     });
+    let file_usage = match &file {
+        Some(_) => file_usage(visit, &target.title).await,
+        None => Vec::new(),
+    };
     let page = PageView {
         chrome,
+        file_usage,
         redirected_from,
         old_revision,
         history_url: index_url(app, &target.title, "action=history"),
@@ -554,6 +565,85 @@ async fn user_page(visit: &mut Visit, title: &Title, heading: &str, text: String
             super::special_url(&visit.app, "NewFiles"),
             crate::upload::repo::raw_url_encode(&name)
         ),
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// How many members and users of a file a page lists.
+const MEMBER_LIMIT: &str = "200";
+
+/// The pages that show the file (`prop=fileusage`).
+async fn file_usage(visit: &mut Visit, title: &Title) -> Vec<Link> {
+    let prefixed = title.text(visit.app.pages.sitename());
+    let answer = visit
+        .api(&[
+            ("action", "query"),
+            ("prop", "fileusage"),
+            ("titles", &prefixed),
+            ("fulimit", MEMBER_LIMIT),
+        ])
+        .await;
+    links(visit, &answer["query"]["pages"][0]["fileusage"])
+}
+
+/// `[{title}, ...]` of an API answer as links.
+fn links(visit: &Visit, list: &serde_json::Value) -> Vec<Link> {
+    list.as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    let text = item["title"].as_str()?;
+                    let title = visit.app.pages.title(text)?;
+                    Some(Link {
+                        text: text.to_owned(),
+                        url: article_url(&visit.app, &title),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "category.html")]
+struct CategoryPage {
+    chrome: Chrome,
+    text: String,
+    files: Vec<super::gallery::GalleryItem>,
+    pages: Vec<Link>,
+}
+
+/// A category: its text, its files as a gallery and its other members
+/// (`list=categorymembers`).
+async fn category_page(visit: &mut Visit, title: &Title, heading: &str, text: String) -> Response {
+    let prefixed = title.text(visit.app.pages.sitename());
+    let answer = visit
+        .api(&[
+            ("action", "query"),
+            ("list", "categorymembers"),
+            ("cmtitle", &prefixed),
+            ("cmlimit", MEMBER_LIMIT),
+        ])
+        .await;
+    let members = links(visit, &answer["query"]["categorymembers"]);
+    let (files, pages): (Vec<Link>, Vec<Link>) = members.into_iter().partition(|link| {
+        visit
+            .app
+            .pages
+            .title(&link.text)
+            .is_some_and(|t| t.namespace == title::FILE)
+    });
+    let files = files
+        .iter()
+        .filter_map(|link| visit.app.pages.title(&link.text))
+        .map(|title| super::gallery::GalleryItem::named(visit, &title))
+        .collect();
+    let page = CategoryPage {
+        chrome: visit.chrome(heading),
+        text,
+        files,
+        pages,
     };
     html(StatusCode::OK, &page)
 }

@@ -497,6 +497,43 @@ async fn file_page_actions_through_the_forms(backend: Backend) {
         html.contains("Uploader has not uploaded any files."),
         "{html}"
     );
+
+    // The category the description put the file in shows it; a page that
+    // shows the file is listed under "File usage".
+    let (status, html) = page(&admin, &format!("{site}/index.php/Category:Lakes")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Special:Redirect/file/Mountain_lake.png&#38;width=250"),
+        "{html}"
+    );
+    assert!(html.contains(">Mountain lake.png</a>"), "{html}");
+    let token = app.csrf_token().await;
+    let edit = app
+        .post(&[
+            ("action", "edit"),
+            ("title", "Lake trip"),
+            (
+                "text",
+                "[[File:Mountain lake.png|thumb]] [[Category:Lakes]]",
+            ),
+            ("token", &token),
+        ])
+        .await;
+    assert_eq!(edit["edit"]["result"], "Success", "{edit}");
+    let (_, html) = page(&admin, &format!("{site}/index.php/File:Mountain_lake.png")).await;
+    assert!(
+        html.contains("<h2 id=\"file-usage-heading\">File usage</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("/index.php/Lake_trip\">Lake trip</a>"),
+        "{html}"
+    );
+    let (_, html) = page(&admin, &format!("{site}/index.php/Category:Lakes")).await;
+    assert!(
+        html.contains("Pages in this category") && html.contains(">Lake trip</a>"),
+        "{html}"
+    );
 }
 
 on_both_backends!(
