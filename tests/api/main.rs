@@ -3,10 +3,12 @@
 
 mod helpers;
 
+mod browser;
 mod chunked;
 mod cli;
 mod clients;
 mod envelope;
+mod limits;
 mod lists;
 mod login;
 mod migration;
@@ -15,9 +17,11 @@ mod page_transcripts;
 mod pages;
 mod paraminfo;
 mod siteinfo;
+mod throttle;
 mod thumbs;
 mod tokens;
 mod transcripts;
 mod upload;
 mod url;
 mod userinfo;
+mod web;
