@@ -7,6 +7,7 @@ mod chunked;
 mod cli;
 mod clients;
 mod envelope;
+mod generators;
 mod lists;
 mod login;
 mod migration;

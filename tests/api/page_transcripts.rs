@@ -41,6 +41,11 @@ const OWN_VALUES: &[&str] = &[
     "descriptionshorturl",
     // Continuation by log id.
     "lecontinue",
+    // paraminfo names wikiupload as the modules' source.
+    "source",
+    "sourcename",
+    "licensetag",
+    "licenselink",
     "img_sha1",
     "img_timestamp",
     // list=filearchive's ids of deleted versions.
@@ -556,6 +561,8 @@ async fn continuation_matches_the_reference(backend: Backend) {
         backend,
         "73-continuation-formats",
         &Policy {
+            // Help pages are not generated; paraminfo of revisions and
+            // edit differs in details (`deprecatedvalues`, ...).
             skip_steps: &["action=help", "paraminfo"],
             pause_before: &[],
         },
