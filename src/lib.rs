@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod media;
 pub mod pages;
+pub mod server;
 pub mod startup;
 pub mod storage;
 pub mod upload;

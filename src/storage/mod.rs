@@ -16,6 +16,7 @@ mod listings;
 mod page_listings;
 mod pages;
 mod sessions;
+mod throttle;
 mod upload_status;
 
 pub use accounts::{BotPasswordRow, UserRow};

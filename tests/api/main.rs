@@ -3,11 +3,13 @@
 
 mod helpers;
 
+mod browser;
 mod chunked;
 mod cli;
 mod clients;
 mod envelope;
 mod generators;
+mod limits;
 mod lists;
 mod login;
 mod migration;
@@ -16,9 +18,11 @@ mod page_transcripts;
 mod pages;
 mod paraminfo;
 mod siteinfo;
+mod throttle;
 mod thumbs;
 mod tokens;
 mod transcripts;
 mod upload;
 mod url;
 mod userinfo;
+mod web;

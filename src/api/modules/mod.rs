@@ -214,6 +214,16 @@ pub fn all_modules() -> [&'static ModuleSpec; 42] {
     ]
 }
 
+/// Whether some module declares `name` (prefix included) as an upload:
+/// only such file parts are worth spooling.
+pub fn is_upload_param(name: &str) -> bool {
+    all_modules().iter().any(|module| {
+        module.params.iter().any(|param| {
+            param.ty == ParamType::Upload && name.strip_prefix(module.prefix) == Some(param.name)
+        })
+    })
+}
+
 /// `jsonfm` shares the JSON printer's parameters.
 pub static JSON_FORMAT_JSONFM: ModuleSpec = ModuleSpec {
     name: "jsonfm",
