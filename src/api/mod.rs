@@ -14,6 +14,7 @@ mod params;
 mod request;
 mod response;
 mod thumbs;
+mod xml;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -228,6 +229,8 @@ struct Printer {
     /// Escape non-ASCII as `\uXXXX`.
     ascii: bool,
     callback: Option<String>,
+    /// `includexmlnamespace` (XML only).
+    xml_namespace: bool,
 }
 
 impl Default for Printer {
@@ -237,6 +240,7 @@ impl Default for Printer {
             fv: FormatVersion::V1,
             ascii: true,
             callback: None,
+            xml_namespace: false,
         }
     }
 }
@@ -491,6 +495,17 @@ fn read_printer(raw: &mut RawParams, output: &mut Output) -> Result<Printer, Api
     let format = reader
         .choice(modules::MAIN.param("format"))?
         .unwrap_or("jsonfm");
+    if matches!(format, "xml" | "xmlfm") {
+        // XML writes fv1's shapes and reads no JSON parameters.
+        let xml = |name| modules::XML_FORMAT.param(name);
+        reader.string(xml("xslt"))?;
+        let xml_namespace = reader.flag(xml("includexmlnamespace"))?;
+        return Ok(Printer {
+            format,
+            xml_namespace,
+            ..Printer::default()
+        });
+    }
     let json = |name| modules::JSON_FORMAT.param(name);
     let callback = reader.string(json("callback"))?;
     let utf8 = reader.flag(json("utf8"))?;
@@ -515,6 +530,7 @@ fn read_printer(raw: &mut RawParams, output: &mut Output) -> Result<Printer, Api
             FormatVersion::V2 => ascii,
         },
         callback,
+        xml_namespace: false,
     })
 }
 
@@ -735,13 +751,36 @@ fn render(
         }
     };
     let json = response::to_json(&document, printer.ascii);
+    let mut file_name = "inline; filename=api-result.json";
     let (content_type, body) = match (printer.format, &printer.callback) {
         ("none", _) => ("text/plain; charset=utf-8", String::new()),
+        ("xml", _) => {
+            file_name = "inline; filename=api-result.xml";
+            (
+                "text/xml; charset=utf-8",
+                xml::document(&document, printer.xml_namespace),
+            )
+        }
+        ("xmlfm", _) => (
+            "text/html; charset=utf-8",
+            formatted_page(
+                &xml::document(&document, printer.xml_namespace),
+                "XML",
+                "xml",
+            ),
+        ),
         (_, Some(callback)) => (
             "text/javascript; charset=utf-8",
             format!("/**/{callback}({json})"),
         ),
-        ("jsonfm", None) => ("text/html; charset=utf-8", jsonfm_page(&document)),
+        ("jsonfm", None) => (
+            "text/html; charset=utf-8",
+            formatted_page(
+                &serde_json::to_string_pretty(&document).unwrap_or_default(),
+                "JSON",
+                "json",
+            ),
+        ),
         _ => ("application/json; charset=utf-8", json),
     };
     let mut response = (status, Body::from(body)).into_response();
@@ -749,7 +788,7 @@ fn render(
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("inline; filename=api-result.json"),
+        HeaderValue::from_static(file_name),
     );
     headers.insert(
         header::CACHE_CONTROL,
@@ -792,17 +831,16 @@ fn append_cookie(headers: &mut HeaderMap, cookie: &cookie::Cookie<'_>) {
     }
 }
 
-/// `format=jsonfm`: the result pretty-printed in an HTML page, for people
+/// `format=jsonfm` and `xmlfm`: the result in an HTML page, for people
 /// exploring the API in a browser.
-fn jsonfm_page(document: &Value) -> String {
-    let pretty = serde_json::to_string_pretty(document).unwrap_or_default();
-    let escaped = pretty
+fn formatted_page(text: &str, format_name: &str, format: &str) -> String {
+    let escaped = text
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
     format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>API result</title></head>\
-         <body><p>This is the HTML representation of the JSON format. Add <code>format=json</code> \
-         to get it as JSON.</p><pre>{escaped}</pre></body></html>\n"
+         <body><p>This is the HTML representation of the {format_name} format. Add <code>format={format}</code> \
+         to get it as {format_name}.</p><pre>{escaped}</pre></body></html>\n"
     )
 }

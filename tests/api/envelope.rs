@@ -317,8 +317,18 @@ async fn other_printers_html_jsonp_and_none(backend: Backend) {
         .get_raw(&[("action", "query"), ("format", "none")])
         .await;
     assert_eq!(none.text().await.expect("text"), "");
-    let bad = app.get_raw(&[("action", "query"), ("format", "xml")]).await;
+    // format=php stays refused.
+    let bad = app.get_raw(&[("action", "query"), ("format", "php")]).await;
     assert_eq!(bad.headers()["mediawiki-api-error"], "badvalue");
+    let xml = app
+        .get_raw(&[("action", "query"), ("format", "xmlfm")])
+        .await;
+    assert_eq!(xml.headers()["content-type"], "text/html; charset=utf-8");
+    let text = xml.text().await.expect("text");
+    assert!(
+        text.contains("&lt;?xml version=\"1.0\"?&gt;&lt;api batchcomplete=\"\" /&gt;"),
+        "{text}"
+    );
 }
 
 async fn a_mismatched_origin_is_refused_with_403(backend: Backend) {

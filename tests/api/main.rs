@@ -8,6 +8,7 @@ mod chunked;
 mod cli;
 mod clients;
 mod envelope;
+mod generators;
 mod limits;
 mod lists;
 mod login;

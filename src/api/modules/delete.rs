@@ -73,7 +73,7 @@ impl DeleteParams {
 }
 
 pub async fn execute(params: DeleteParams, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
-    let title = page_title(params.title.as_deref(), params.page_id, ctx).await?;
+    let title = page_title("", params.title.as_deref(), params.page_id, ctx).await?;
     let page = ctx.app.pages.page(&title).await?;
     let has_file =
         title.namespace == FILE && ctx.app.db.current_file(&title.db_key).await?.is_some();

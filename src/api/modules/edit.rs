@@ -173,7 +173,7 @@ pub async fn execute(params: EditParams, ctx: &mut Ctx<'_>) -> Result<(), ApiErr
             "undo",
         ]));
     }
-    let mut title = page_title(params.title.as_deref(), params.page_id, ctx).await?;
+    let mut title = page_title("", params.title.as_deref(), params.page_id, ctx).await?;
     let sitename = ctx.app.pages.sitename().to_owned();
     if params.follow_redirect {
         if params.prepend.is_none()
@@ -312,8 +312,9 @@ pub fn author(ctx: &Ctx<'_>) -> Author {
     }
 }
 
-/// The page `title` or `pageid` names (exactly one of them).
+/// The page `<prefix>title` or `<prefix>pageid` names (exactly one of them).
 pub async fn page_title(
+    prefix: &str,
     title: Option<&str>,
     page_id: Option<i64>,
     ctx: &Ctx<'_>,
@@ -324,16 +325,22 @@ pub async fn page_title(
             Message::new(
                 "apierror-invalidparammix",
                 vec![],
-                "The parameters <var>title</var> and <var>pageid</var> can not be used together."
-                    .into(),
+                format!(
+                    "The parameters <var>{prefix}title</var> and <var>{prefix}pageid</var> can not be used together."
+                ),
             ),
         )),
         (None, None) => Err(ApiError::new(
             "missingparam",
             Message::new(
                 "apierror-missingparam-one-of",
-                vec!["title".into(), "pageid".into()],
-                "One of the parameters <var>title</var> and <var>pageid</var> is required.".into(),
+                vec![
+                    format!("{prefix}title").into(),
+                    format!("{prefix}pageid").into(),
+                ],
+                format!(
+                    "One of the parameters <var>{prefix}title</var> and <var>{prefix}pageid</var> is required."
+                ),
             ),
         )),
         (Some(text), None) => ctx

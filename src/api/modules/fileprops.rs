@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::ModuleSpec;
 use super::lists::{NAMESPACE_IDS, bad_continue, simple_error};
 use super::pagelists::{namespaces, read_limit};
-use super::pageset::{PageEntry, file_name};
+use super::pageset::{PageEntry, file_name, unique_titles};
 use crate::api::{ApiError, Ctx, ParamReader, ParamSpec, ParamType, iso_timestamp};
 use crate::pages::title::{self, Title};
 use crate::storage::{BacklinkListing, LinkTable};
@@ -232,13 +232,8 @@ pub async fn generate_file_usage(
     ctx: &Ctx<'_>,
 ) -> Result<(Vec<Title>, Option<String>), ApiError> {
     let (per_file, next) = usage(entries, params, ctx).await?;
-    let mut titles: Vec<Title> = Vec::new();
-    for page in per_file.into_iter().flat_map(|(_, users)| users) {
-        let title = Title::new(page.namespace, &page.title);
-        if !titles.contains(&title) {
-            titles.push(title);
-        }
-    }
+    let pages = per_file.into_iter().flat_map(|(_, users)| users);
+    let titles = unique_titles(pages.map(|page| Title::new(page.namespace, &page.title)));
     Ok((titles, next))
 }
 
@@ -383,13 +378,8 @@ pub async fn generate_duplicates(
     ctx: &Ctx<'_>,
 ) -> Result<(Vec<Title>, Option<String>), ApiError> {
     let (per_file, next) = duplicates(entries, params, ctx).await?;
-    let mut titles: Vec<Title> = Vec::new();
-    for dup in per_file.into_iter().flat_map(|(_, found)| found) {
-        let title = Title::new(title::FILE, &dup.name);
-        if !titles.contains(&title) {
-            titles.push(title);
-        }
-    }
+    let found = per_file.into_iter().flat_map(|(_, found)| found);
+    let titles = unique_titles(found.map(|dup| Title::new(title::FILE, &dup.name)));
     Ok((titles, next))
 }
 

@@ -420,11 +420,7 @@ pub async fn generate(
     ctx: &Ctx<'_>,
 ) -> Result<(Vec<Title>, Option<String>), ApiError> {
     let selection = select(entries, params, ctx).await?;
-    let mut titles: Vec<Title> = Vec::new();
-    for target in selection.per_page.into_iter().flat_map(|(_, t)| t) {
-        if !titles.contains(&target.title) {
-            titles.push(target.title);
-        }
-    }
+    let targets = selection.per_page.into_iter().flat_map(|(_, t)| t);
+    let titles = super::pageset::unique_titles(targets.map(|target| target.title));
     Ok((titles, selection.next))
 }

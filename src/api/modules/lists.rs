@@ -61,6 +61,7 @@ pub fn generator_prefix(prefix: &str) -> &'static str {
         ("im", "gim"),
         ("iu", "giu"),
         ("pl", "gpl"),
+        ("rv", "grv"),
         ("tl", "gtl"),
     ];
     PREFIXES

@@ -83,7 +83,7 @@ pub const ACTIONS: &[&str] = &[
     "upload",
 ];
 /// The values of `format`.
-pub const FORMATS: &[&str] = &["json", "jsonfm", "none"];
+pub const FORMATS: &[&str] = &["json", "jsonfm", "none", "xml", "xmlfm"];
 
 pub static MAIN: ModuleSpec = ModuleSpec {
     name: "main",
@@ -167,11 +167,13 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 40] {
+pub fn all_modules() -> [&'static ModuleSpec; 42] {
     [
         &MAIN,
         &JSON_FORMAT,
         &JSON_FORMAT_JSONFM,
+        &XML_FORMAT,
+        &XML_FORMAT_XMLFM,
         &HELP,
         &auth::LOGIN,
         &auth::CLIENTLOGIN,
@@ -228,6 +230,29 @@ pub static JSON_FORMAT_JSONFM: ModuleSpec = ModuleSpec {
     path: "jsonfm",
     class: "ApiFormatJson",
     ..JSON_FORMAT
+};
+
+/// The XML printer's own parameters (it has no `formatversion`).
+pub static XML_FORMAT: ModuleSpec = ModuleSpec {
+    name: "xml",
+    path: "xml",
+    group: "format",
+    class: "ApiFormatXml",
+    prefix: "",
+    params: &[
+        ParamSpec::string("xslt"),
+        ParamSpec::flag("includexmlnamespace"),
+    ],
+    must_post: false,
+    write: false,
+    read_rights: false,
+    help_url: None,
+};
+
+pub static XML_FORMAT_XMLFM: ModuleSpec = ModuleSpec {
+    name: "xmlfm",
+    path: "xmlfm",
+    ..XML_FORMAT
 };
 
 /// An action whose parameters have been parsed, ready to run.

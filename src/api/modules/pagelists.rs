@@ -7,6 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::ModuleSpec;
+use super::edit::page_title;
 use super::lists::{
     ListBatch, NAMESPACE_IDS, bad_continue, name_part_key, simple_error, split_batch,
 };
@@ -302,59 +303,6 @@ fn page_batch(rows: &[PageRow], next: Option<(String, String)>, ctx: &Ctx<'_>) -
     }
 }
 
-/// Which page a backlink list or categorymembers is about: `title` or
-/// `pageid`, exactly one of them.
-async fn target_page(
-    prefix: &str,
-    title: Option<String>,
-    page_id: Option<i64>,
-    ctx: &Ctx<'_>,
-) -> Result<Title, ApiError> {
-    match (title, page_id) {
-        (Some(_), Some(_)) => Err(ApiError::new(
-            "invalidparammix",
-            Message::new(
-                "apierror-invalidparammix",
-                vec![],
-                format!(
-                    "The parameters <var>{prefix}title</var> and <var>{prefix}pageid</var> can not be used together."
-                ),
-            ),
-        )),
-        (None, None) => Err(ApiError::new(
-            "missingparam",
-            Message::new(
-                "apierror-missingparam-one-of",
-                vec![],
-                format!(
-                    "One of the parameters <var>{prefix}title</var> and <var>{prefix}pageid</var> is required."
-                ),
-            ),
-        )),
-        (Some(text), None) => ctx.app.pages.title(&text).ok_or_else(|| {
-            ApiError::new(
-                "invalidtitle",
-                Message::new(
-                    "apierror-invalidtitle",
-                    vec![text.clone().into()],
-                    format!("Bad title \"{text}\"."),
-                ),
-            )
-        }),
-        (None, Some(id)) => match ctx.app.pages.page_by_id(id).await? {
-            Some(page) => Ok(Title::new(page.namespace, &page.title)),
-            None => Err(ApiError::new(
-                "nosuchpageid",
-                Message::new(
-                    "apierror-nosuchpageid",
-                    vec![id.into()],
-                    format!("There is no page with ID {id}."),
-                ),
-            )),
-        },
-    }
-}
-
 /// Parsed parameters of `backlinks`, `embeddedin` or `imageusage`.
 pub struct BacklinksParams {
     spec: &'static ModuleSpec,
@@ -414,7 +362,7 @@ impl BacklinksParams {
 /// or using a page, by page id.
 pub async fn backlinks(params: BacklinksParams, ctx: &Ctx<'_>) -> Result<ListBatch, ApiError> {
     let prefix = params.spec.prefix;
-    let target = target_page(prefix, params.title, params.page_id, ctx).await?;
+    let target = page_title(prefix, params.title.as_deref(), params.page_id, ctx).await?;
     let table = match params.spec.name {
         "backlinks" => LinkTable::Pages,
         "embeddedin" => LinkTable::Templates,
@@ -543,7 +491,7 @@ pub async fn category_members(
     ctx: &Ctx<'_>,
 ) -> Result<ListBatch, ApiError> {
     let sitename = ctx.app.pages.sitename();
-    let category = target_page("cm", params.title, params.page_id, ctx).await?;
+    let category = page_title("cm", params.title.as_deref(), params.page_id, ctx).await?;
     if category.namespace != title::CATEGORY {
         return Err(ApiError::new(
             "invalidcategory",

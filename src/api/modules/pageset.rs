@@ -162,6 +162,17 @@ pub async fn resolve(params: &PageSetParams, ctx: &Ctx<'_>) -> Result<PageSet, A
     Ok(set)
 }
 
+/// Titles in their order, each once: what a generator gives.
+pub fn unique_titles(titles: impl IntoIterator<Item = Title>) -> Vec<Title> {
+    let mut unique: Vec<Title> = Vec::new();
+    for title in titles {
+        if !unique.contains(&title) {
+            unique.push(title);
+        }
+    }
+    unique
+}
+
 /// Adds a title once (a page named twice is one page).
 fn push_unique(entries: &mut Vec<PageEntry>, title: Title, page: Option<PageRow>) {
     if entries.iter().any(|e| e.title.as_ref() == Some(&title)) {

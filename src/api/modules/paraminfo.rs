@@ -133,6 +133,11 @@ fn describe_module(spec: &ModuleSpec, ctx: &Ctx<'_>, high_limits: bool) -> Value
             output.set_flag(&mut m, key, true);
         }
     }
+    let is_generator =
+        spec.path.starts_with("query+") && super::query::GENERATOR_MODULES.contains(&spec.name);
+    if is_generator {
+        output.set_flag(&mut m, "generator", true);
+    }
     m.insert(
         "helpurls".into(),
         spec.help_url.into_iter().collect::<Vec<_>>().into(),

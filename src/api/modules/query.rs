@@ -46,6 +46,7 @@ pub const GENERATOR_MODULES: &[&str] = &[
     "images",
     "imageusage",
     "links",
+    "revisions",
     "templates",
 ];
 
@@ -182,6 +183,9 @@ enum Generator {
     Links(&'static ModuleSpec, linkprops::LinkPropParams),
     FileUsage(fileprops::FileUsageParams),
     Duplicates(fileprops::DuplicateFilesParams),
+    /// The pages of the revisions the set names (their `grv*` parameters
+    /// are read and change nothing about which pages these are).
+    Revisions,
 }
 
 impl Generator {
@@ -204,6 +208,9 @@ impl Generator {
             "duplicatefiles" => {
                 fileprops::DuplicateFilesParams::parse(&mut reader).map(Generator::Duplicates)
             }
+            "revisions" => {
+                revisions::RevisionsParams::parse(&mut reader).map(|_| Generator::Revisions)
+            }
             _ => linkprops::LinkPropParams::parse(name, &mut reader)
                 .map(|params| Generator::Links(spec, params)),
         }
@@ -216,6 +223,7 @@ impl Generator {
             Generator::Links(spec, _) => spec,
             Generator::FileUsage(_) => &fileprops::FILEUSAGE,
             Generator::Duplicates(_) => &fileprops::DUPLICATEFILES,
+            Generator::Revisions => &revisions::REVISIONS,
         }
     }
 
@@ -245,6 +253,11 @@ impl Generator {
             Generator::Duplicates(params) => {
                 let set = pageset::resolve(input, ctx).await?;
                 fileprops::generate_duplicates(&set.entries, &params, ctx).await?
+            }
+            Generator::Revisions => {
+                let set = pageset::resolve(input, ctx).await?;
+                let titles = set.entries.into_iter().filter_map(|e| e.title).collect();
+                (titles, None)
             }
         };
         Ok((titles, next.map(|value| (own_param, value))))
