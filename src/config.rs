@@ -129,8 +129,11 @@ impl Config {
             }
             figment = figment.merge(Toml::file(file));
         }
-        // WIKIUPLOAD_CONFIG names the file itself and is read by the CLI.
-        let env = Env::prefixed("WIKIUPLOAD_").ignore(&["config"]).split("__");
+        // WIKIUPLOAD_CONFIG names the file itself and is read by the CLI;
+        // WIKIUPLOAD_CRASH_POINT is for fault tests (`crate::crash`).
+        let env = Env::prefixed("WIKIUPLOAD_")
+            .ignore(&["config", "crash_point"])
+            .split("__");
         Self::from_figment(figment.merge(env))
     }
 

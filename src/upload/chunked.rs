@@ -443,6 +443,7 @@ impl Uploads {
             blocking(move || write_chunk(&path, received, &part, carried_so_far)).await?
         };
         let hasher = written.unwrap_or(chunk.hasher);
+        crate::crash::point("chunk.after_write");
         let total = received + chunk.size;
         let advanced = self
             .db
@@ -531,6 +532,7 @@ impl Uploads {
         let assembled_path = self.repo.stash_path(&entry.file_key);
         tokio::fs::hard_link(&path, &assembled_path).await?;
         sync_dir(&self.repo.stash_dir()).await?;
+        crate::crash::point("assembly.after_link");
         let status = keep_status.then(|| UploadStatusRow {
             result: SUCCESS.into(),
             stage: "assembling".into(),
@@ -547,6 +549,7 @@ impl Uploads {
             let _ = tokio::fs::remove_file(&assembled_path).await;
             return Err(err.into());
         }
+        crate::crash::point("assembly.after_commit");
         // The upload's own name for the file is no longer needed.
         let _ = tokio::fs::remove_file(&path).await;
         drop(carried);

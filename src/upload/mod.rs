@@ -10,6 +10,7 @@ pub mod chunked;
 pub mod delete;
 pub mod expiry;
 pub mod fetch;
+pub mod fsck;
 pub mod jobs;
 pub mod publish;
 pub mod repo;
@@ -508,6 +509,7 @@ impl Uploads {
         let comment = request.comment.trim().to_owned();
         let record = PublishRecord {
             journal_id: 0,
+            publish_id: String::new(),
             name: key.to_owned(),
             facts,
             user_id: request.user_id,
