@@ -368,8 +368,7 @@ impl TestApp {
             self.config_toml[2].is_empty(),
             "no extra configuration after the seed's tables"
         );
-        let config = tempfile::NamedTempFile::new().expect("config file");
-        std::fs::write(config.path(), self.config_toml.join("\n")).expect("config written");
+        let config = self.config_file();
         let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_wikiupload"))
             .arg("serve")
             .env("WIKIUPLOAD_CONFIG", config.path())
@@ -419,11 +418,22 @@ impl TestApp {
         self.start_server().await;
     }
 
+    /// The server's configuration as one file, for the binary: the extra
+    /// layer's top-level keys go before the seed's tables.
+    fn config_file(&self) -> tempfile::NamedTempFile {
+        let [base, seed, extra] = &self.config_toml[..] else {
+            panic!("three configuration layers");
+        };
+        assert!(!extra.contains('['), "one file holds no extra tables");
+        let config = tempfile::NamedTempFile::new().expect("config file");
+        std::fs::write(config.path(), format!("{base}\n{extra}\n{seed}")).expect("config written");
+        config
+    }
+
     /// Runs `wikiupload fsck` (with `--repair` if asked) on the data
     /// directory and database; its output, and whether it succeeded.
     pub fn fsck(&self, repair: bool) -> (bool, String) {
-        let config = tempfile::NamedTempFile::new().expect("config file");
-        std::fs::write(config.path(), self.config_toml.join("\n")).expect("config written");
+        let config = self.config_file();
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wikiupload"));
         command.arg("fsck").env("WIKIUPLOAD_CONFIG", config.path());
         if repair {
