@@ -19,6 +19,22 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 /// Rights per group, as in `$wgGroupPermissions`: group -> right -> granted.
 pub type GroupPermissions = BTreeMap<String, BTreeMap<String, bool>>;
 
+/// One condition of `$wgPasswordAttemptThrottle`: at most `count` login
+/// attempts within `seconds`, per account and IP (per account from any IP
+/// with `allIPs`). A count of 0 disables the condition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleCondition {
+    pub count: i64,
+    pub seconds: i64,
+    #[serde(default, rename = "allIPs")]
+    pub all_ips: bool,
+}
+
+/// `$wgRateLimits`: action -> who (`anon`, `user`, `newbie`, `ip`,
+/// `subnet` or a group) -> (hits, seconds).
+pub type RateLimits = BTreeMap<String, BTreeMap<String, (i64, i64)>>;
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +51,12 @@ pub struct Config {
     pub server: String,
     pub script_path: String,
     pub shutdown_grace_period: u64,
+    /// Seconds a client may take to send a request's headers.
+    pub header_read_timeout: u64,
+    /// Seconds a request body may pause between two pieces.
+    pub body_idle_timeout: u64,
+    /// Connections served at once (a few more answer only health checks).
+    pub max_connections: usize,
     /// A listener of its own for /metrics; None: on the main one.
     #[serde(default)]
     pub metrics_listen: Option<SocketAddr>,
@@ -65,6 +87,10 @@ pub struct Config {
     pub bot_passwords: Vec<SeedBotPassword>,
     pub group_permissions: GroupPermissions,
     pub revoke_permissions: GroupPermissions,
+    /// `$wgPasswordAttemptThrottle`.
+    pub password_attempt_throttle: Vec<ThrottleCondition>,
+    /// `$wgRateLimits`; only `upload` is consulted.
+    pub rate_limits: RateLimits,
     /// `$wgMaxImageArea`: bitmaps with more pixels get no thumbnail (JPEG
     /// excepted); 0: no limit.
     pub max_image_area: u64,
@@ -194,6 +220,13 @@ impl Config {
         if self.svg_max_size == 0 || self.thumbnail_render_timeout == 0 {
             return Err(ConfigError::Inconsistent(
                 "svg_max_size and thumbnail_render_timeout must be positive".into(),
+            ));
+        }
+        if self.header_read_timeout == 0 || self.body_idle_timeout == 0 || self.max_connections == 0
+        {
+            return Err(ConfigError::Inconsistent(
+                "header_read_timeout, body_idle_timeout and max_connections must be positive"
+                    .into(),
             ));
         }
         if self.session_lifetime == 0 {

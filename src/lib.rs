@@ -16,6 +16,7 @@ pub mod config;
 pub mod crash;
 pub mod media;
 pub mod pages;
+pub mod server;
 pub mod startup;
 pub mod storage;
 pub mod upload;

@@ -15,6 +15,7 @@ use crate::auth::rights::RightsPolicy;
 use crate::auth::{self, Accounts, SessionStore};
 use crate::config::Config;
 use crate::pages::{PageError, Pages};
+use crate::server;
 use crate::storage::{Database, StorageError};
 use crate::upload::repo::FileRepo;
 use crate::upload::{UploadError, Uploads, fsck};
@@ -108,7 +109,7 @@ pub async fn open_accounts(config: &Config) -> Result<(Database, Accounts), Star
         config.group_permissions.clone(),
         config.revoke_permissions.clone(),
     );
-    let accounts = Accounts::new(db.clone(), policy);
+    let accounts = Accounts::new(db.clone(), policy, config.password_attempt_throttle.clone());
     Ok((db, accounts))
 }
 
@@ -193,30 +194,38 @@ impl Application {
         let jobs = tokio::spawn(state.uploads.clone().run_jobs());
         let expiry = tokio::spawn(state.uploads.clone().run_expiry());
         let resolver = tokio::spawn(state.uploads.clone().run_publish_resolver());
+        let limits = server::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(state.config.header_read_timeout),
+            body_idle_timeout: Duration::from_secs(state.config.body_idle_timeout),
+            max_connections: state.config.max_connections,
+        };
+        let reserve = api::reserve_router(state.clone());
         let metrics = self.metrics_listener.map(|listener| {
             let router = api::metrics_router(state.clone());
-            tokio::spawn(async move { axum::serve(listener, router).await })
+            let reserve = reserve.clone();
+            tokio::spawn(server::serve(
+                listener,
+                router,
+                reserve,
+                limits,
+                std::future::pending(),
+            ))
         });
         let stopping = Arc::new(tokio::sync::Notify::new());
         let signal = stopping.clone();
         let app = api::router(state.clone()).merge(crate::web::router(state.clone()));
-        let server = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let server = server::serve(self.listener, app, reserve, limits, async move {
             shutdown.await;
             tracing::info!("stopping: no new connections, finishing requests in flight");
             signal.notify_one();
         });
         let grace = Duration::from_secs(state.config.shutdown_grace_period);
-        let result = tokio::select! {
-            result = server => result,
+        tokio::select! {
+            () = server => {}
             () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
                 tracing::warn!(seconds = grace.as_secs(), "grace period over: cutting the requests still running");
-                Ok(())
             }
-        };
+        }
         for task in [sweeper, jobs, expiry, resolver] {
             task.abort();
         }
@@ -226,7 +235,7 @@ impl Application {
         // Connections held by cut requests must not keep the stop waiting.
         let _ = tokio::time::timeout(Duration::from_secs(5), state.db.close()).await;
         drop(self.data_dir_lock);
-        result
+        Ok(())
     }
 }
 
@@ -260,7 +269,8 @@ async fn prepare_file_store(db: &Database, uploads: &Uploads) -> Result<(), Star
     Ok(())
 }
 
-/// Removes expired sessions every few minutes, so the table stays small.
+/// Removes expired sessions and throttle counters every few minutes, so
+/// the tables stay small.
 async fn sweep_sessions(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
@@ -269,6 +279,9 @@ async fn sweep_sessions(state: Arc<AppState>) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(removed = n, "expired sessions removed"),
             Err(err) => tracing::warn!(error = %err, "session sweep failed"),
+        }
+        if let Err(err) = state.db.purge_throttle_counters(auth::now()).await {
+            tracing::warn!(error = %err, "throttle counter sweep failed");
         }
     }
 }

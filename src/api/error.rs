@@ -219,6 +219,18 @@ impl ApiError {
         .with_status(StatusCode::PAYLOAD_TOO_LARGE)
     }
 
+    /// More parameters than PHP's `max_input_vars` would read.
+    pub fn too_many_parameters(limit: usize) -> ApiError {
+        ApiError::bad_body(&format!("more than {limit} parameters"))
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    }
+
+    /// More file parts than PHP's `max_file_uploads` would read.
+    pub fn too_many_files(limit: usize) -> ApiError {
+        ApiError::bad_body(&format!("more than {limit} file parts"))
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+    }
+
     /// A file larger than `max_upload_size`, refused while it streams in.
     pub fn file_too_large() -> ApiError {
         ApiError::new(
@@ -394,6 +406,10 @@ impl From<UploadError> for ApiError {
                 }
             }
             UploadError::PublishInProgress => simple("publishfailed", err.to_string()),
+            UploadError::RateLimited => ApiError::new(
+                "ratelimited",
+                Message::new("apierror-ratelimited", vec![], err.to_string()),
+            ),
             UploadError::NoSuchFile => PageError::MissingTitle.into(),
             UploadError::NoSuchVersion => simple("filerevert-badversion", err.to_string()),
             UploadError::FileTypeMismatch => simple("filetypemismatch", err.to_string()),

@@ -23,6 +23,22 @@ pub fn router(app: Arc<AppState>) -> Router {
     router.with_state(app)
 }
 
+/// What a connection beyond `max_connections` is answered: the health
+/// checks, and 503 for everything else.
+pub fn reserve_router(app: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(|| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                "too many connections\n",
+            )
+        })
+        .with_state(app)
+}
+
 /// `/metrics` alone, for `metrics_listen`.
 pub fn metrics_router(app: Arc<AppState>) -> Router {
     Router::new()

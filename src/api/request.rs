@@ -17,8 +17,19 @@ use crate::upload::Uploads;
 use crate::upload::spool::{SpoolError, SpoolWriter, SpooledFile};
 
 /// The most a urlencoded body, or the text fields of a multipart body
-/// together, may weigh. Files are limited separately by `max_upload_size`.
-pub const MAX_FORM_BYTES: u64 = 16 * 1024 * 1024;
+/// together, may weigh: room for a page of `$wgMaxArticleSize` (2 MiB) even
+/// when every byte is percent-encoded. Files are limited separately by
+/// `max_upload_size`; a multipart body as a whole by `max_upload_size` plus
+/// this allowance.
+pub const MAX_FORM_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The most parameters (query, text fields and file parts together) a
+/// request may carry: PHP's `max_input_vars`.
+pub const MAX_PARAMETERS: usize = 1000;
+
+/// The most file parts a multipart body may carry: PHP's
+/// `max_file_uploads`.
+pub const MAX_FILE_PARTS: usize = 20;
 
 /// One parameter value and where it came from.
 #[derive(Debug, Clone)]
@@ -42,6 +53,8 @@ pub struct RawParams {
     values: IndexMap<String, RawValue>,
     files: HashMap<String, UploadedPart>,
     used: HashSet<String>,
+    /// Parameters sent, counting repeats (which replace one another).
+    count: usize,
 }
 
 impl RawParams {
@@ -91,17 +104,33 @@ impl RawParams {
         self.values.insert(name, RawValue { value, in_query });
     }
 
-    /// Builds parameters from pairs, as if sent in the query string.
+    /// Builds parameters from pairs, as if sent in the query string. The
+    /// query string is bounded by hyper's header limits; only its count of
+    /// pairs needs a check (`check_count`).
     pub fn from_query(query: &str) -> RawParams {
         let mut params = RawParams::default();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        for (name, value) in form_urlencoded::parse(query.as_bytes()).take(MAX_PARAMETERS + 1) {
+            params.count += 1;
             params.insert(name.into_owned(), value.into_owned(), true);
         }
         params
     }
 
+    /// Past `MAX_PARAMETERS` the request is refused (PHP would silently drop
+    /// the rest, which hides mistakes).
+    pub fn check_count(&self) -> Result<(), ApiError> {
+        if self.count > MAX_PARAMETERS {
+            return Err(ApiError::too_many_parameters(MAX_PARAMETERS));
+        }
+        Ok(())
+    }
+
     /// Reads the body of a POST into the parameters already taken from the
-    /// query string. File parts go to `spool_dir`, each at most `max_file`.
+    /// query string. This runs before anything is known of the sender, so
+    /// everything is bounded: the body as a whole, the number of parts,
+    /// the text; only file parts named by a module's upload parameter
+    /// reach the spool (each at most `max_file`), other file parts are
+    /// read past without being stored.
     pub async fn read_body(
         &mut self,
         headers: &HeaderMap,
@@ -110,6 +139,7 @@ impl RawParams {
         max_file: u64,
         uploads: &Uploads,
     ) -> Result<(), ApiError> {
+        self.check_count()?;
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -131,6 +161,8 @@ impl RawParams {
             "application/x-www-form-urlencoded" => {
                 let bytes = read_limited(body, MAX_FORM_BYTES).await?;
                 for (name, value) in form_urlencoded::parse(&bytes) {
+                    self.count += 1;
+                    self.check_count()?;
                     self.insert(name.into_owned(), value.into_owned(), false);
                 }
                 Ok(())
@@ -148,15 +180,31 @@ impl RawParams {
         uploads: &Uploads,
     ) -> Result<(), ApiError> {
         let stream = normalize_framing(body.into_data_stream(), boundary);
-        let mut multipart = multer::Multipart::new(stream, boundary);
+        let whole_body = max_file.saturating_add(MAX_FORM_BYTES);
+        let constraints = multer::Constraints::new()
+            .size_limit(multer::SizeLimit::new().whole_stream(whole_body));
+        let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
         let mut text_bytes: u64 = 0;
+        let mut file_parts = 0;
         while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+            self.count += 1;
+            self.check_count()?;
             let Some(name) = field.name().map(str::to_owned) else {
                 continue;
             };
+            if field.file_name().is_some() {
+                file_parts += 1;
+                if file_parts > MAX_FILE_PARTS {
+                    return Err(ApiError::too_many_files(MAX_FILE_PARTS));
+                }
+            }
             match field.file_name().map(str::to_owned) {
                 // A part with an empty file name is an absent file, as in PHP.
                 Some(client_name) if client_name.is_empty() => {}
+                // No module reads it: its bytes are read past, never stored.
+                Some(_) if !super::modules::is_upload_param(&name) => {
+                    while field.chunk().await.map_err(multipart_error)?.is_some() {}
+                }
                 Some(client_name) => {
                     let continues = match name.as_str() {
                         "chunk" => self.chunk_continuation(uploads),
@@ -256,7 +304,10 @@ async fn read_limited(body: Body, limit: u64) -> Result<Vec<u8>, ApiError> {
 }
 
 fn multipart_error(err: multer::Error) -> ApiError {
-    ApiError::bad_body(&format!("malformed multipart body: {err}"))
+    match err {
+        multer::Error::StreamSizeExceeded { limit } => ApiError::body_too_large(limit),
+        err => ApiError::bad_body(&format!("malformed multipart body: {err}")),
+    }
 }
 
 fn spool_error(err: SpoolError) -> ApiError {

@@ -6,6 +6,7 @@ mod names;
 pub mod password;
 pub mod rights;
 pub mod session;
+pub mod throttle;
 pub mod tokens;
 
 pub use names::canonical_user_name;
@@ -15,7 +16,11 @@ pub use tokens::TokenType;
 use rights::{ANONYMOUS_GROUPS, IMPLICIT_USER_GROUPS, RightsPolicy};
 use secrecy::ExposeSecret;
 
-use crate::config::Config;
+use std::net::IpAddr;
+
+use throttle::{LoginKind, LoginThrottle};
+
+use crate::config::{Config, ThrottleCondition};
 use crate::storage::{BotPasswordRow, Database, StorageError, UserRow};
 
 /// Errors of account management (the CLI, seeding); login failures are not
@@ -87,13 +92,29 @@ pub enum LoginOutcome {
     Success(User),
     /// Wrong name or password; deliberately not saying which.
     WrongCredentials,
+    /// Too many recent attempts: wait this many seconds.
+    Throttled(i64),
 }
+
+/// How a bot-password login attempt ended.
+#[derive(Debug, Clone)]
+pub enum BotLoginOutcome {
+    /// The user and the bot's name.
+    Success(User, String),
+    WrongCredentials,
+    Throttled(i64),
+}
+
+/// Verified in place of a missing account's hash: as costly as a real one
+/// (PBKDF2-SHA512, 30,000 rounds) and matching no password.
+const DUMMY_HASH: &str = ":pbkdf2:sha512:30000:64:AAAAAAAAAAAAAAAAAAAAAA==:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==";
 
 /// Account management and authentication.
 #[derive(Debug, Clone)]
 pub struct Accounts {
     db: Database,
     policy: RightsPolicy,
+    throttle: LoginThrottle,
 }
 
 /// The characters of generated bot passwords: MediaWiki's base-32 digits,
@@ -101,8 +122,13 @@ pub struct Accounts {
 const BOT_PASSWORD_ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuv";
 
 impl Accounts {
-    pub fn new(db: Database, policy: RightsPolicy) -> Accounts {
-        Accounts { db, policy }
+    pub fn new(db: Database, policy: RightsPolicy, throttle: Vec<ThrottleCondition>) -> Accounts {
+        let throttle = LoginThrottle::new(db.clone(), throttle);
+        Accounts {
+            db,
+            policy,
+            throttle,
+        }
     }
 
     pub fn policy(&self) -> &RightsPolicy {
@@ -192,58 +218,79 @@ impl Accounts {
         Ok(password)
     }
 
-    /// Checks a main-account password.
+    /// Checks a main-account password from `ip`, under the login
+    /// throttle. A missing account costs a password verification too, so
+    /// that the time of the answer does not tell which accounts exist.
     pub async fn verify_main_login(
         &self,
         name: &str,
         password: &str,
+        ip: IpAddr,
+        now: i64,
     ) -> Result<LoginOutcome, AuthError> {
         let Some(name) = canonical_user_name(name) else {
+            verify_password(DUMMY_HASH, password).await?;
             return Ok(LoginOutcome::WrongCredentials);
         };
+        let kind = LoginKind::Password;
+        if let Some(wait) = self.throttle.attempt(kind, &name, ip, now).await? {
+            return Ok(LoginOutcome::Throttled(wait));
+        }
         let Some(row) = self.db.user_by_name(&name).await? else {
+            verify_password(DUMMY_HASH, password).await?;
             return Ok(LoginOutcome::WrongCredentials);
         };
-        Ok(if verify_password(&row.password, password).await? {
-            LoginOutcome::Success(User {
-                id: row.id,
-                name: row.name,
-            })
-        } else {
-            LoginOutcome::WrongCredentials
-        })
+        if !verify_password(&row.password, password).await? {
+            return Ok(LoginOutcome::WrongCredentials);
+        }
+        self.throttle.clear(kind, &row.name, ip).await?;
+        Ok(LoginOutcome::Success(User {
+            id: row.id,
+            name: row.name,
+        }))
     }
 
-    /// Checks a bot-password login `user@bot`; on success returns the user
-    /// and the bot's name.
+    /// Checks a bot-password login `user@bot` from `ip`, as
+    /// `BotPassword::login` does: the throttle counts attempts on existing
+    /// accounts only. `WrongCredentials` lets the caller try a main-account
+    /// login instead; a missing account or bot still costs a verification.
     pub async fn verify_bot_login(
         &self,
         login_name: &str,
         password: &str,
-    ) -> Result<Option<(User, String)>, AuthError> {
-        let Some((name, bot)) = login_name.split_once('@') else {
-            return Ok(None);
+        ip: IpAddr,
+        now: i64,
+    ) -> Result<BotLoginOutcome, AuthError> {
+        let found = match login_name.split_once('@') {
+            Some((name, bot)) => match canonical_user_name(name) {
+                Some(name) => self.db.user_by_name(&name).await?.map(|user| (user, bot)),
+                None => None,
+            },
+            None => None,
         };
-        let Some(name) = canonical_user_name(name) else {
-            return Ok(None);
+        let Some((user, bot)) = found else {
+            verify_password(DUMMY_HASH, password).await?;
+            return Ok(BotLoginOutcome::WrongCredentials);
         };
-        let Some(user) = self.db.user_by_name(&name).await? else {
-            return Ok(None);
-        };
-        let Some(bot_password) = self.db.bot_password(user.id, bot).await? else {
-            return Ok(None);
-        };
-        Ok(verify_password(&bot_password.password, password)
-            .await?
-            .then(|| {
-                (
-                    User {
-                        id: user.id,
-                        name: user.name,
-                    },
-                    bot.to_owned(),
-                )
-            }))
+        let kind = LoginKind::BotPassword;
+        if let Some(wait) = self.throttle.attempt(kind, &user.name, ip, now).await? {
+            return Ok(BotLoginOutcome::Throttled(wait));
+        }
+        let stored = self.db.bot_password(user.id, bot).await?;
+        let stored = stored
+            .as_ref()
+            .map_or(DUMMY_HASH, |row| row.password.as_str());
+        if !verify_password(stored, password).await? {
+            return Ok(BotLoginOutcome::WrongCredentials);
+        }
+        self.throttle.clear(kind, &user.name, ip).await?;
+        Ok(BotLoginOutcome::Success(
+            User {
+                id: user.id,
+                name: user.name,
+            },
+            bot.to_owned(),
+        ))
     }
 
     /// The identity a session acts as. A session whose user or bot password
@@ -417,6 +464,15 @@ mod tests {
         assert_eq!(bot_password_login("Uploader", "uploaderpass12345"), None);
         // 'z' is outside the bot-password alphabet.
         assert_eq!(bot_password_login("U@b", &"z".repeat(32)), None);
+    }
+
+    #[test]
+    fn the_dummy_hash_costs_what_a_real_one_costs_and_matches_nothing() {
+        let real = password::hash_password("anything");
+        let cost = |hash: &str| hash.rsplitn(3, ':').nth(2).map(str::to_owned);
+        assert_eq!(cost(DUMMY_HASH), cost(&real));
+        assert!(!password::verify_password(DUMMY_HASH, ""));
+        assert!(!password::verify_password(DUMMY_HASH, "anything"));
     }
 
     #[test]

@@ -14,8 +14,10 @@ mod integrity;
 mod jobs;
 mod links;
 mod listings;
+mod page_listings;
 mod pages;
 mod sessions;
+mod throttle;
 mod upload_status;
 
 pub use accounts::{BotPasswordRow, UserRow};
@@ -30,6 +32,7 @@ pub use integrity::DescribedFiles;
 pub use jobs::JobRow;
 pub use links::PageLinks;
 pub use listings::{BotFilter, FileListing, FileOrder, ListedFile, LogEventRow, LogListing};
+pub use page_listings::{BacklinkListing, CategoryCounts, LinkTable, LinkingPage, PageListing};
 pub use pages::{
     NewLogEntry, NewRevision, PageRow, PageStatistics, Restore, RevisionListing, RevisionRow,
     SavedRevision,

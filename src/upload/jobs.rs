@@ -13,6 +13,7 @@ use super::status::{CONTINUE, FAILURE, POLL, SUCCESS, StatusDetails, WARNING};
 use super::title::{self, FileName};
 use super::warnings;
 use super::{OverwriteRights, Source, UploadError, UploadOutcome, UploadRequest, Uploads};
+use crate::auth::throttle::RateLimitCheck;
 use crate::storage::{JobRow, StashRow, UploadStatusRow};
 
 /// A job's parameters, stored as JSON beside its kind.
@@ -150,6 +151,9 @@ impl Uploads {
             });
         }
         let now = crate::auth::now();
+        if request.rate_limit.exceeded(&self.db, now).await? {
+            return Err(UploadError::RateLimited);
+        }
         let status = UploadStatusRow {
             file_key: entry.file_key.clone(),
             user_id: request.user_id,
@@ -381,6 +385,7 @@ impl Uploads {
             // Warnings were answered when the publish was requested.
             ignore_warnings: true,
             stash: false,
+            rate_limit: RateLimitCheck::default(),
         };
         match self.upload(request).await {
             Ok(UploadOutcome::Published { name, version, .. }) => {
@@ -438,6 +443,7 @@ impl Uploads {
             text: upload.text.clone(),
             ignore_warnings: upload.ignore_warnings,
             stash: upload.stash,
+            rate_limit: RateLimitCheck::default(),
         };
         let (result, details) = match self.upload(request).await {
             Ok(UploadOutcome::Published { name, version, .. }) => {

@@ -31,6 +31,7 @@ use title::{FileName, NameError};
 use verify::{VerificationError, VerifyConfig};
 use warnings::Warnings;
 
+use crate::auth::throttle::RateLimitCheck;
 use crate::config::Config;
 use crate::media;
 use crate::pages::title::Title;
@@ -84,6 +85,9 @@ pub enum UploadError {
         reason: chunked::ChunkFailure,
         offset: Option<i64>,
     },
+    /// `$wgRateLimits`' `upload` limit is reached.
+    #[error("You've exceeded your rate limit. Please wait some time and try again.")]
+    RateLimited,
     /// `async=1` for a stash entry whose publish is queued already.
     #[error("Upload from stash already in progress.")]
     PublishInProgress,
@@ -134,6 +138,9 @@ pub struct UploadRequest {
     pub text: Option<String>,
     pub ignore_warnings: bool,
     pub stash: bool,
+    /// The `upload` rate limits a publish counts against (none for jobs,
+    /// which were counted when queued).
+    pub rate_limit: RateLimitCheck,
 }
 
 /// How an upload ended, when it did not fail.
@@ -344,6 +351,14 @@ impl Uploads {
             } else {
                 UploadOutcome::Stashed { warnings, entry }
             });
+        }
+        // After the warnings, before publishing, as ApiUpload checks it.
+        if request
+            .rate_limit
+            .exceeded(&self.db, crate::auth::now())
+            .await?
+        {
+            return Err(UploadError::RateLimited);
         }
         let version = self.publish(request, &named.name, facts).await?;
         Ok(UploadOutcome::Published {

@@ -3,11 +3,13 @@
 
 mod helpers;
 
+mod browser;
 mod chunked;
 mod cli;
 mod clients;
 mod envelope;
 mod faults;
+mod limits;
 mod lists;
 mod login;
 mod migration;
@@ -17,9 +19,11 @@ mod pages;
 mod paraminfo;
 mod pgproxy;
 mod siteinfo;
+mod throttle;
 mod thumbs;
 mod tokens;
 mod transcripts;
 mod upload;
 mod url;
 mod userinfo;
+mod web;

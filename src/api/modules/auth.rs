@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::ModuleSpec;
 use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType};
-use crate::auth::{self, LoginOutcome, TokenType};
+use crate::auth::{self, BotLoginOutcome, LoginOutcome, TokenType};
 
 pub static LOGIN: ModuleSpec = ModuleSpec {
     name: "login",
@@ -151,17 +151,27 @@ pub async fn login(params: LoginParams, ctx: &mut Ctx<'_>) -> Result<(), ApiErro
         return finish_login(ctx, result);
     }
 
-    // A failed bot-password attempt falls through to a main-account login.
+    // A failed bot-password attempt falls through to a main-account login;
+    // a throttled one does not.
     if let Some((bot_login, bot_password)) =
         auth::bot_password_login(&params.name, &params.password)
-        && let Some((user, bot)) = ctx
+    {
+        let outcome = ctx
             .app
             .accounts
-            .verify_bot_login(&bot_login, &bot_password)
-            .await?
-    {
-        ctx.session.log_in_with_bot_password(user.id, &bot);
-        return finish_login(ctx, success(&user));
+            .verify_bot_login(&bot_login, &bot_password, ctx.client_ip, ctx.now)
+            .await?;
+        match outcome {
+            BotLoginOutcome::Success(user, bot) => {
+                ctx.session.log_in_with_bot_password(user.id, &bot);
+                return finish_login(ctx, success(&user));
+            }
+            BotLoginOutcome::Throttled(wait) => {
+                let result = failed(ctx, "login-throttled", &login_throttled(wait));
+                return finish_login(ctx, result);
+            }
+            BotLoginOutcome::WrongCredentials => {}
+        }
     }
     let result = match verify_main(ctx, &params.name, &params.password).await? {
         Ok(user) => {
@@ -207,11 +217,27 @@ async fn verify_main(
             ),
         )));
     }
-    Ok(
-        match ctx.app.accounts.verify_main_login(name, password).await? {
-            LoginOutcome::Success(user) => Ok(user),
-            LoginOutcome::WrongCredentials => Err(("wrongpassword", wrong_password())),
-        },
+    let outcome = ctx
+        .app
+        .accounts
+        .verify_main_login(name, password, ctx.client_ip, ctx.now)
+        .await?;
+    Ok(match outcome {
+        LoginOutcome::Success(user) => Ok(user),
+        LoginOutcome::WrongCredentials => Err(("wrongpassword", wrong_password())),
+        LoginOutcome::Throttled(wait) => Err(("login-throttled", login_throttled(wait))),
+    })
+}
+
+/// `$wgPasswordAttemptThrottle` reached: wait `seconds`.
+fn login_throttled(seconds: i64) -> Message {
+    let wait = auth::throttle::format_duration(seconds);
+    Message::new(
+        "login-throttled",
+        vec![serde_json::json!({ "duration": seconds })],
+        format!(
+            "You have made too many recent login attempts. Please wait {wait} before trying again."
+        ),
     )
 }
 

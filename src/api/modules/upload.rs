@@ -8,6 +8,7 @@ use super::imageinfo;
 use crate::api::request::UploadedPart;
 use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType};
 use crate::auth::TokenType;
+use crate::auth::throttle::RateLimitCheck;
 use crate::upload::chunked::{ChunkOutcome, ChunkRequest, ChunkTarget};
 use crate::upload::fetch::FetchProgress;
 use crate::upload::jobs::{self, UrlUpload};
@@ -210,6 +211,12 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
         text: params.text,
         ignore_warnings: params.ignore_warnings,
         stash: params.stash,
+        rate_limit: RateLimitCheck::new(
+            &app.config.rate_limits,
+            "upload",
+            &ctx.identity,
+            ctx.client_ip,
+        ),
     };
     let outcome = match params.run_async {
         true => app.uploads.queue_publish(request).await?,
