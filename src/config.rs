@@ -69,6 +69,7 @@ pub struct Config {
     pub session_lifetime: u64,
     pub enable_uploads: bool,
     pub max_upload_size: u64,
+    pub min_free_space: u64,
     pub min_upload_chunk_size: u64,
     pub upload_stash_max_age: u64,
     #[serde(deserialize_with = "list_or_csv")]

@@ -168,6 +168,19 @@ impl Database {
         Ok(())
     }
 
+    /// Answers when the database takes a write (`/readyz`): a row is
+    /// rewritten and committed.
+    pub async fn check_writable(&self, now: i64) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The database engine's version (siteinfo's `dbversion`).
     pub async fn version(&self) -> Result<String, StorageError> {
         let sql = match self.backend {

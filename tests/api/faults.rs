@@ -491,7 +491,72 @@ async fn fsck_reports_and_repairs(backend: Backend) {
     app.start_server().await;
 }
 
+async fn readyz_status(app: &TestApp) -> u16 {
+    app.client
+        .get(app.api.replace("/api.php", "/readyz"))
+        .send()
+        .await
+        .expect("answered")
+        .status()
+        .as_u16()
+}
+
+/// Issue 11, failure 6: below `min_free_space` the server is not ready and
+/// refuses uploads before writing anything, with MediaWiki's
+/// `backend-fail-readonly`.
+async fn uploads_are_refused_below_the_free_space_minimum(backend: Backend) {
+    // More free space than any disk has.
+    let app = spawn_app_with(backend, "min_free_space = 9223372036854775807\n").await;
+    assert_eq!(readyz_status(&app).await, 503);
+    app.login_as_bot().await;
+    let refused = app
+        .upload(&[("filename", "Full.png")], Some(&png(8, 8, 14)))
+        .await;
+    assert_eq!(
+        refused["error"]["code"], "backend-fail-readonly",
+        "{refused}"
+    );
+    let info = refused["error"]["info"].as_str().expect("info");
+    assert!(
+        info.starts_with("The storage backend \"local-backend\" is currently read-only."),
+        "{info}"
+    );
+    assert!(
+        info.contains("below the minimum of 9223372036854775807"),
+        "{info}"
+    );
+    assert_eq!(current_sha1(&app, "Full.png").await, Value::Null);
+    assert_consistent(&app).await;
+}
+
+/// Issue 11, failure 6: a SQLite file locked by another connection (as another process would hold it) answers
+/// reads but takes no write: `/readyz` says so, and is ready again once the
+/// lock is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_while_another_connection_locks_the_sqlite_file() {
+    use sqlx::Connection;
+    let app = spawn_app(Backend::Sqlite).await;
+    assert_eq!(readyz_status(&app).await, 200);
+    let url = format!(
+        "sqlite://{}",
+        app.data_dir.path().join("wikiupload.sqlite").display()
+    );
+    let mut other = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .expect("locked");
+    assert_eq!(readyz_status(&app).await, 503);
+    sqlx::query("COMMIT")
+        .execute(&mut other)
+        .await
+        .expect("unlocked");
+    other.close().await.expect("closed");
+    assert_eq!(readyz_status(&app).await, 200);
+}
+
 on_both_backends!(
+    uploads_are_refused_below_the_free_space_minimum,
     crash_after_the_journal_row,
     crash_after_the_archive_link,
     crash_after_the_rename_into_images,
