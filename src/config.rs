@@ -157,9 +157,10 @@ impl Config {
             figment = figment.merge(Toml::file(file));
         }
         // WIKIUPLOAD_CONFIG names the file itself and is read by the CLI;
-        // WIKIUPLOAD_CRASH_POINT is for fault tests (`crate::crash`).
+        // WIKIUPLOAD_CRASH_POINT and _DISK_FULL_AT are for fault tests
+        // (`crate::crash`).
         let env = Env::prefixed("WIKIUPLOAD_")
-            .ignore(&["config", "crash_point"])
+            .ignore(&["config", "crash_point", "disk_full_at"])
             .split("__");
         Self::from_figment(figment.merge(env))
     }

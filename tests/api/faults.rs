@@ -555,7 +555,55 @@ async fn readyz_fails_while_another_connection_locks_the_sqlite_file() {
     assert_eq!(readyz_status(&app).await, 200);
 }
 
+/// Issue 11, failure 8: a chunk that meets a full disk is answered with
+/// `stashfailed` and the reason, the upload's file is trimmed to the
+/// acknowledged size at once, and the chunk can be sent again.
+async fn a_full_disk_during_a_chunk_keeps_only_what_was_acknowledged(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let bytes = png(64, 64, 15);
+    let size = bytes.len().to_string();
+    let first = app
+        .upload_chunk(&chunk_params(&size, "0", None), &bytes[..4096])
+        .await;
+    let key = first["upload"]["filekey"]
+        .as_str()
+        .expect("filekey")
+        .to_owned();
+    let child = app
+        .start_child((wikiupload::crash::DISK_FULL_VARIABLE, "chunk.write"))
+        .await;
+    let refused = app
+        .upload_chunk(&chunk_params(&size, "4096", Some(&key)), &bytes[4096..8192])
+        .await;
+    assert_eq!(refused["error"]["code"], "stashfailed", "{refused}");
+    assert_eq!(refused["error"]["offset"], "4096", "{refused}");
+    let info = refused["error"]["info"].as_str().expect("info");
+    assert_eq!(
+        info,
+        format!(
+            "Could not write file \"mwstore://local-backend/local-temp/{key}\". \
+             (No space left on device (os error 28))"
+        ),
+    );
+    let on_disk = std::fs::metadata(app.data_dir.path().join("stash").join(&key))
+        .expect("the upload's file")
+        .len();
+    assert_eq!(on_disk, 4096, "trimmed to the acknowledged size at once");
+    app.kill_child(child).await;
+    let second = app
+        .upload_chunk(&chunk_params(&size, "4096", Some(&key)), &bytes[4096..8192])
+        .await;
+    assert_eq!(second["upload"]["offset"], 8192, "{second}");
+    let last = app
+        .upload_chunk(&chunk_params(&size, "8192", Some(&key)), &bytes[8192..])
+        .await;
+    assert_eq!(last["upload"]["result"], "Success", "{last}");
+    assert_consistent(&app).await;
+}
+
 on_both_backends!(
+    a_full_disk_during_a_chunk_keeps_only_what_was_acknowledged,
     uploads_are_refused_below_the_free_space_minimum,
     crash_after_the_journal_row,
     crash_after_the_archive_link,

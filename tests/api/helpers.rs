@@ -362,6 +362,12 @@ impl TestApp {
     /// crash point `crash_point` (see `wikiupload::crash`); requests go to
     /// it until `recover_from_crash`.
     pub async fn start_crashing_child(&mut self, crash_point: &str) -> CrashingChild {
+        self.start_child((wikiupload::crash::CRASH_POINT_VARIABLE, crash_point))
+            .await
+    }
+
+    /// The same with another fault variable of `wikiupload::crash` set.
+    pub async fn start_child(&mut self, fault: (&str, &str)) -> CrashingChild {
         use std::io::BufRead;
         self.stop_server().await;
         assert!(
@@ -372,7 +378,7 @@ impl TestApp {
         let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_wikiupload"))
             .arg("serve")
             .env("WIKIUPLOAD_CONFIG", config.path())
-            .env(wikiupload::crash::CRASH_POINT_VARIABLE, crash_point)
+            .env(fault.0, fault.1)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -428,6 +434,14 @@ impl TestApp {
         let config = tempfile::NamedTempFile::new().expect("config file");
         std::fs::write(config.path(), format!("{base}\n{extra}\n{seed}")).expect("config written");
         config
+    }
+
+    /// Stops a child that was not told to crash (SIGKILL: nothing it holds
+    /// is flushed) and starts the in-process server again.
+    pub async fn kill_child(&mut self, mut child: CrashingChild) {
+        child.process.kill().expect("child killed");
+        child.process.wait().expect("child reaped");
+        self.start_server().await;
     }
 
     /// Runs `wikiupload fsck` (with `--repair` if asked) on the data
