@@ -96,6 +96,16 @@ pub struct CrashingChild {
     _config: tempfile::NamedTempFile,
 }
 
+/// A test that fails before its child died must not leave it running.
+impl Drop for CrashingChild {
+    fn drop(&mut self) {
+        if let Ok(None) = self.process.try_wait() {
+            let _ = self.process.kill();
+            let _ = self.process.wait();
+        }
+    }
+}
+
 /// A running server and a client with its own cookie jar.
 pub struct TestApp {
     pub api: String,
@@ -438,9 +448,8 @@ impl TestApp {
 
     /// Stops a child that was not told to crash (SIGKILL: nothing it holds
     /// is flushed) and starts the in-process server again.
-    pub async fn kill_child(&mut self, mut child: CrashingChild) {
-        child.process.kill().expect("child killed");
-        child.process.wait().expect("child reaped");
+    pub async fn kill_child(&mut self, child: CrashingChild) {
+        drop(child);
         self.start_server().await;
     }
 
