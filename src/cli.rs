@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, LogFormat};
-use crate::startup::{Application, open_accounts};
+use crate::startup::{Application, DataDirLock, open_accounts};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,6 +30,16 @@ enum Command {
     /// Asks the server configured here whether it is ready (GET /readyz);
     /// exits 0 if it is. For container health checks.
     Healthcheck,
+    /// Compares the data directory with the database: files no row
+    /// describes (orphans) and rows whose file is missing. Exits 1 unless
+    /// clean. Safe while the server runs (it may then name files of
+    /// requests in flight).
+    Fsck {
+        /// Moves orphans of images/ to lost+found/ and deletes orphans of
+        /// stash/; needs the data directory's lock (the server stopped).
+        #[arg(long)]
+        repair: bool,
+    },
     /// Manages accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -113,6 +123,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(config).await,
         Command::Healthcheck => healthcheck(&config).await,
+        Command::Fsck { repair } => fsck(config, repair).await,
         Command::User(command) => user(config, command).await,
         Command::Botpassword(BotPasswordCommand::Create {
             user,
@@ -148,6 +159,36 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     );
     app.run_until(shutdown_signal()).await?;
     tracing::info!("wikiupload stopped");
+    Ok(())
+}
+
+async fn fsck(config: Config, repair: bool) -> anyhow::Result<()> {
+    let _lock = match repair {
+        true => Some(DataDirLock::acquire(&config.data_dir)?),
+        false => None,
+    };
+    let (db, _) = open_accounts(&config).await?;
+    let repo = crate::upload::repo::FileRepo::new(&config.data_dir, "");
+    let report = crate::upload::fsck::check(&db, &repo, repair).await?;
+    db.close().await;
+    for path in &report.orphans {
+        println!("orphan: {}", path.display());
+    }
+    for path in &report.missing {
+        println!("missing: {}", path.display());
+    }
+    println!(
+        "{} orphans ({} repaired), {} missing",
+        report.orphans.len(),
+        report.repaired,
+        report.missing.len()
+    );
+    let unrepaired = report.orphans.len() - report.repaired;
+    anyhow::ensure!(
+        unrepaired == 0 && report.missing.is_empty(),
+        "the data directory does not match the database"
+    );
+    println!("clean");
     Ok(())
 }
 

@@ -69,6 +69,7 @@ pub struct Config {
     pub session_lifetime: u64,
     pub enable_uploads: bool,
     pub max_upload_size: u64,
+    pub min_free_space: u64,
     pub min_upload_chunk_size: u64,
     pub upload_stash_max_age: u64,
     #[serde(deserialize_with = "list_or_csv")]
@@ -155,8 +156,12 @@ impl Config {
             }
             figment = figment.merge(Toml::file(file));
         }
-        // WIKIUPLOAD_CONFIG names the file itself and is read by the CLI.
-        let env = Env::prefixed("WIKIUPLOAD_").ignore(&["config"]).split("__");
+        // WIKIUPLOAD_CONFIG names the file itself and is read by the CLI;
+        // WIKIUPLOAD_CRASH_POINT and _DISK_FULL_AT are for fault tests
+        // (`crate::crash`).
+        let env = Env::prefixed("WIKIUPLOAD_")
+            .ignore(&["config", "crash_point", "disk_full_at"])
+            .split("__");
         Self::from_figment(figment.merge(env))
     }
 

@@ -13,6 +13,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod crash;
 pub mod media;
 pub mod pages;
 pub mod server;

@@ -18,7 +18,7 @@ use crate::pages::{PageError, Pages};
 use crate::server;
 use crate::storage::{Database, StorageError};
 use crate::upload::repo::FileRepo;
-use crate::upload::{UploadError, Uploads, publish};
+use crate::upload::{UploadError, Uploads, fsck};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,56 @@ pub enum StartupError {
     FileStore(#[from] UploadError),
     #[error("cannot complete the pages of an earlier release: {0}")]
     Pages(#[from] PageError),
+    #[error(
+        "the data directory {dir} is in use by another wikiupload process (PID {holder}); \
+         one process per data directory"
+    )]
+    DataDirInUse { dir: String, holder: String },
+}
+
+/// The exclusive lock on a data directory (`flock` on `wikiupload.lock`,
+/// holding the owner's PID), held while the server runs: two processes on
+/// one data directory would undo each other's publishes.
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+impl DataDirLock {
+    pub fn acquire(data_dir: &std::path::Path) -> Result<DataDirLock, StartupError> {
+        use std::io::{Read, Seek, Write};
+        let dir = data_dir.display().to_string();
+        std::fs::create_dir_all(data_dir).map_err(|e| StartupError::DataDir(dir.clone(), e))?;
+        let path = data_dir.join("wikiupload.lock");
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| StartupError::DataDir(path.display().to_string(), e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = match holder.trim() {
+                    "" => "unknown".to_owned(),
+                    pid => pid.to_owned(),
+                };
+                return Err(StartupError::DataDirInUse { dir, holder });
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(StartupError::DataDir(path.display().to_string(), e));
+            }
+        }
+        let written = file
+            .set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| writeln!(file, "{}", std::process::id()));
+        written.map_err(|e| StartupError::DataDir(path.display().to_string(), e))?;
+        Ok(DataDirLock { _file: file })
+    }
 }
 
 /// A bound, ready-to-run server.
@@ -43,6 +93,8 @@ pub struct Application {
     /// `/metrics` on its own address (`metrics_listen`).
     metrics_listener: Option<TcpListener>,
     state: Arc<AppState>,
+    /// Held until `run_until` returns.
+    data_dir_lock: DataDirLock,
     /// The administrator's password, when it was generated at this start.
     pub generated_admin_password: Option<String>,
 }
@@ -63,6 +115,7 @@ pub async fn open_accounts(config: &Config) -> Result<(Database, Accounts), Star
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
+        let data_dir_lock = DataDirLock::acquire(&config.data_dir)?;
         let (db, accounts) = open_accounts(&config).await?;
         let generated_admin_password = accounts.seed(&config).await?;
         let listener = TcpListener::bind(config.listen)
@@ -81,13 +134,14 @@ impl Application {
             .map_err(|e| StartupError::Bind(config.listen, e))?;
         let server = config.server_url(bound);
         let repo = FileRepo::new(&config.data_dir, &format!("{server}{}", config.script_path));
-        prepare_file_store(&db, &repo).await?;
+        let uploads = Uploads::new(db.clone(), repo, &config);
+        prepare_file_store(&db, &uploads).await?;
         let pages = Pages::new(db.clone(), &config.sitename);
         pages.backfill(auth::now()).await?;
         let state = AppState {
             api_url: format!("{server}{}/api.php", config.script_path),
             server,
-            uploads: Uploads::new(db.clone(), repo, &config),
+            uploads,
             pages,
             sessions: SessionStore::new(db.clone(), config.session_lifetime),
             accounts,
@@ -99,6 +153,7 @@ impl Application {
             listener,
             metrics_listener,
             state: Arc::new(state),
+            data_dir_lock,
             generated_admin_password,
         })
     }
@@ -138,6 +193,7 @@ impl Application {
         let sweeper = tokio::spawn(sweep_sessions(state.clone()));
         let jobs = tokio::spawn(state.uploads.clone().run_jobs());
         let expiry = tokio::spawn(state.uploads.clone().run_expiry());
+        let resolver = tokio::spawn(state.uploads.clone().run_publish_resolver());
         let limits = server::ConnectionLimits {
             header_read_timeout: Duration::from_secs(state.config.header_read_timeout),
             body_idle_timeout: Duration::from_secs(state.config.body_idle_timeout),
@@ -170,7 +226,7 @@ impl Application {
                 tracing::warn!(seconds = grace.as_secs(), "grace period over: cutting the requests still running");
             }
         }
-        for task in [sweeper, jobs, expiry] {
+        for task in [sweeper, jobs, expiry, resolver] {
             task.abort();
         }
         if let Some(metrics) = metrics {
@@ -178,22 +234,37 @@ impl Application {
         }
         // Connections held by cut requests must not keep the stop waiting.
         let _ = tokio::time::timeout(Duration::from_secs(5), state.db.close()).await;
+        drop(self.data_dir_lock);
         Ok(())
     }
 }
 
-/// Makes the file store consistent before serving: publishes a crash
-/// interrupted are rolled back, and spooled parts of requests that never
-/// finished are dropped.
-async fn prepare_file_store(db: &Database, repo: &FileRepo) -> Result<(), StartupError> {
-    let spool = repo.spool_dir();
+/// Makes the file store consistent before serving, in this order:
+/// publishes left in the journal are settled (kept if they committed,
+/// rolled back if not) and interrupted jobs queued again, while the spool
+/// still holds what they may move back; then the spool of requests that
+/// never finished is emptied; then the orphan check repairs what a crash
+/// left (`fsck`).
+async fn prepare_file_store(db: &Database, uploads: &Uploads) -> Result<(), StartupError> {
+    let rolled_back = uploads.resolve_publishes().await?;
+    if rolled_back > 0 {
+        tracing::warn!(rolled_back, "rolled back publishes that never committed");
+    }
+    let requeued = db.requeue_running_jobs().await?;
+    if requeued > 0 {
+        tracing::warn!(jobs = requeued, "resuming jobs interrupted by a stop");
+    }
+    let spool = uploads.repo().spool_dir();
     if spool.exists() {
         std::fs::remove_dir_all(&spool)
             .map_err(|e| StartupError::DataDir(spool.display().to_string(), e))?;
     }
-    let rolled_back = publish::recover(db, repo).await?;
-    if rolled_back > 0 {
-        tracing::warn!(rolled_back, "rolled back interrupted publishes");
+    let report = fsck::check(db, uploads.repo(), true).await?;
+    if !report.orphans.is_empty() {
+        tracing::warn!(orphans = ?report.orphans, "files no row describes were removed (see lost+found/)");
+    }
+    if !report.missing.is_empty() {
+        tracing::error!(missing = ?report.missing, "files the database describes are missing");
     }
     Ok(())
 }

@@ -414,6 +414,9 @@ impl From<UploadError> for ApiError {
             UploadError::NoSuchVersion => simple("filerevert-badversion", err.to_string()),
             UploadError::FileTypeMismatch => simple("filetypemismatch", err.to_string()),
             UploadError::Page(page) => page.into(),
+            UploadError::InsufficientSpace { .. } => {
+                simple("backend-fail-readonly", err.to_string())
+            }
             UploadError::Storage(storage) => storage.into(),
             UploadError::Io(io) => {
                 tracing::error!(error = %io, "file storage failure");

@@ -1,5 +1,5 @@
 //! Endpoints for operators: `/healthz` (the process answers), `/readyz`
-//! (the database and the file store work) and `/metrics` (Prometheus).
+//! (the database takes writes, the file store works and has room) and `/metrics` (Prometheus).
 
 use std::sync::Arc;
 
@@ -50,14 +50,21 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// Ready when the database takes a write (not only a read: a read-only or
+/// locked SQLite file answers reads), files can be created where uploads
+/// land, and the data filesystem has `min_free_space`.
 async fn readyz(State(app): State<Arc<AppState>>) -> Response {
-    if let Err(err) = app.db.ping().await {
+    if let Err(err) = app.db.check_writable(crate::auth::now()).await {
         tracing::warn!(error = %err, "not ready: database");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
     }
     if let Err(err) = app.uploads.check_file_store().await {
         tracing::warn!(error = %err, "not ready: file store");
         return (StatusCode::SERVICE_UNAVAILABLE, "file store unavailable\n").into_response();
+    }
+    if let Err(err) = app.uploads.check_free_space().await {
+        tracing::warn!(error = %err, "not ready: free space");
+        return (StatusCode::SERVICE_UNAVAILABLE, "not enough free space\n").into_response();
     }
     (StatusCode::OK, "ready\n").into_response()
 }

@@ -110,6 +110,8 @@ impl StashRow {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JournalRow {
     pub id: i64,
+    /// None for a row written by an earlier release.
+    pub publish_id: Option<String>,
     pub name: String,
     pub staged_path: String,
     pub archive_name: Option<String>,
@@ -134,6 +136,9 @@ pub struct DescriptionPage {
 #[derive(Debug, Clone)]
 pub struct PublishRecord {
     pub journal_id: i64,
+    /// Written in the journal row and in the version row, so that whether
+    /// the publish committed can be asked again (`publish_committed`).
+    pub publish_id: String,
     pub name: String,
     pub facts: ContentFacts,
     pub user_id: i64,
@@ -258,15 +263,17 @@ impl Database {
 
     pub async fn insert_journal(
         &self,
+        publish_id: &str,
         name: &str,
         staged_path: &str,
         archive_name: Option<&str>,
         now: i64,
     ) -> Result<i64, StorageError> {
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO publish_journal (name, staged_path, archive_name, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO publish_journal (publish_id, name, staged_path, archive_name, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
+        .bind(publish_id)
         .bind(name)
         .bind(staged_path)
         .bind(archive_name)
@@ -286,10 +293,66 @@ impl Database {
 
     pub async fn pending_journal(&self) -> Result<Vec<JournalRow>, StorageError> {
         Ok(sqlx::query_as::<_, JournalRow>(
-            "SELECT id, name, staged_path, archive_name FROM publish_journal ORDER BY id",
+            "SELECT id, publish_id, name, staged_path, archive_name FROM publish_journal ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Whether the publish of journal row `journal_id` committed, as the
+    /// database decides it. On PostgreSQL the journal row is locked first:
+    /// a commit still in flight on a connection that was cut (its answer
+    /// lost) holds that row, so the question waits for it to end, at most
+    /// `lock_timeout`; then no transaction of it can commit any more.
+    pub async fn publish_committed(
+        &self,
+        journal_id: i64,
+        publish_id: Option<&str>,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == super::Backend::Postgres {
+            sqlx::query("SET LOCAL lock_timeout = '5s'")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("SELECT id FROM publish_journal WHERE id = $1 FOR UPDATE")
+                .bind(journal_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
+        let committed = match publish_id {
+            Some(publish_id) => {
+                let (count,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM file_versions WHERE publish_id = $1")
+                        .bind(publish_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                count > 0
+            }
+            // An earlier release's row: it exists, so its publish never
+            // committed (its commit deleted it).
+            None => false,
+        };
+        tx.commit().await?;
+        Ok(committed)
+    }
+
+    /// Whether journal row `id` is still there.
+    pub async fn journal_pending(&self, id: i64) -> Result<bool, StorageError> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM publish_journal WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Whether a version is archived under `archive_name`.
+    pub async fn archive_name_recorded(&self, archive_name: &str) -> Result<bool, StorageError> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM file_versions WHERE archive_name = $1")
+                .bind(archive_name)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count > 0)
     }
 
     /// Records a published version: archives the current row, inserts the
@@ -308,8 +371,8 @@ impl Database {
         let f = &record.facts;
         sqlx::query(
             "INSERT INTO file_versions (name, archive_name, size, width, height, bits, media_type, \
-             mime, sha1, metadata, common_metadata, user_id, comment, timestamp) \
-             VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             mime, sha1, metadata, common_metadata, user_id, comment, timestamp, publish_id) \
+             VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&record.name)
         .bind(f.size)
@@ -324,6 +387,7 @@ impl Database {
         .bind(record.user_id)
         .bind(&record.comment)
         .bind(record.timestamp)
+        .bind(&record.publish_id)
         .execute(&mut *tx)
         .await?;
 

@@ -46,10 +46,13 @@ impl Database {
     /// Takes the oldest queued job, if any.
     pub async fn claim_job(&self, now: i64) -> Result<Option<JobRow>, StorageError> {
         loop {
-            let next: Option<(i64,)> =
-                sqlx::query_as("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1")
-                    .fetch_optional(&self.pool)
-                    .await?;
+            let next: Option<(i64,)> = sqlx::query_as(
+                "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $1 \
+                     ORDER BY id LIMIT 1",
+            )
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
             let Some((id,)) = next else {
                 return Ok(None);
             };
@@ -72,6 +75,17 @@ impl Database {
     pub async fn finish_job(&self, id: i64) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Queues a job that failed for a passing reason again, to run at
+    /// `run_after` at the earliest.
+    pub async fn retry_job(&self, id: i64, run_after: i64) -> Result<(), StorageError> {
+        sqlx::query("UPDATE jobs SET state = 'queued', run_after = $2 WHERE id = $1")
+            .bind(id)
+            .bind(run_after)
             .execute(&self.pool)
             .await?;
         Ok(())

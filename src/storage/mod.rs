@@ -10,6 +10,7 @@
 mod accounts;
 mod actions;
 mod files;
+mod integrity;
 mod jobs;
 mod links;
 mod listings;
@@ -27,6 +28,7 @@ pub use files::{
     ContentFacts, DescriptionPage, FILE_NAMESPACE, FileVersionRow, JournalRow, PublishRecord,
     StashRow,
 };
+pub use integrity::DescribedFiles;
 pub use jobs::JobRow;
 pub use links::PageLinks;
 pub use listings::{BotFilter, FileListing, FileOrder, ListedFile, LogEventRow, LogListing};
@@ -127,12 +129,20 @@ impl Database {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL lets readers work while a writer commits; the busy
-                        // timeout makes concurrent writers wait instead of failing.
+                        // timeout makes concurrent writers wait instead of failing;
+                        // FULL syncs the WAL at every commit, so a row that
+                        // acknowledges bytes survives an operating-system crash.
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
                         )
                         .await?;
+                    } else {
+                        // A transaction whose client vanished (a cut or
+                        // black-holed connection) must not hold its locks
+                        // forever: the publish outcome waits on them.
+                        conn.execute("SET idle_in_transaction_session_timeout = '15s'")
+                            .await?;
                     }
                     Ok(())
                 })
@@ -155,6 +165,19 @@ impl Database {
     /// Answers when the database takes a trivial query.
     pub async fn ping(&self) -> Result<(), StorageError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Answers when the database takes a write (`/readyz`): a row is
+    /// rewritten and committed.
+    pub async fn check_writable(&self, now: i64) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

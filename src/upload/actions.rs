@@ -66,6 +66,7 @@ impl Uploads {
         let timestamp = crate::auth::now().max(current.timestamp + 1);
         let record = PublishRecord {
             journal_id: 0,
+            publish_id: String::new(),
             name: name.to_owned(),
             facts: old.facts(),
             user_id,

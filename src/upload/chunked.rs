@@ -46,6 +46,11 @@ pub enum ChunkFailure {
         "Another request is adding a chunk to this upload. Wait for its answer, then continue from the offset it reports."
     )]
     Busy,
+    /// The chunk could not be written (a full disk, an I/O error); the
+    /// upload's file was trimmed back to what was acknowledged. The words
+    /// of MediaWiki's `backend-fail-create`, and the reason.
+    #[error("Could not write file \"mwstore://local-backend/local-temp/{key}\". ({reason})")]
+    Write { key: String, reason: String },
     /// The assembled file failed verification: MediaWiki 1.39 gives only
     /// the class of the failure, in these words.
     #[error("{0}")]
@@ -439,10 +444,30 @@ impl Uploads {
             false => Some(carried_hasher(&upload, &mut carried, &path, received).await?),
         };
         let written = {
-            let part = chunk.path.to_path_buf();
-            blocking(move || write_chunk(&path, received, &part, carried_so_far)).await?
+            let (path, part) = (path.clone(), chunk.path.to_path_buf());
+            blocking(move || write_chunk(&path, received, &part, carried_so_far)).await
+        };
+        let written = match written {
+            Ok(written) => written,
+            Err(UploadError::Io(error)) => {
+                // Nothing may stay beyond what was acknowledged.
+                carried.hasher = None;
+                blocking(move || {
+                    let file = std::fs::OpenOptions::new().write(true).open(&path)?;
+                    file.set_len(received)?;
+                    file.sync_all()
+                })
+                .await?;
+                let failure = ChunkFailure::Write {
+                    key: key.to_owned(),
+                    reason: error.to_string(),
+                };
+                return Err(chunk_failure(failure, Some(row.received)));
+            }
+            Err(other) => return Err(other),
         };
         let hasher = written.unwrap_or(chunk.hasher);
+        crate::crash::point("chunk.after_write");
         let total = received + chunk.size;
         let advanced = self
             .db
@@ -531,6 +556,7 @@ impl Uploads {
         let assembled_path = self.repo.stash_path(&entry.file_key);
         tokio::fs::hard_link(&path, &assembled_path).await?;
         sync_dir(&self.repo.stash_dir()).await?;
+        crate::crash::point("assembly.after_link");
         let status = keep_status.then(|| UploadStatusRow {
             result: SUCCESS.into(),
             stage: "assembling".into(),
@@ -547,6 +573,7 @@ impl Uploads {
             let _ = tokio::fs::remove_file(&assembled_path).await;
             return Err(err.into());
         }
+        crate::crash::point("assembly.after_commit");
         // The upload's own name for the file is no longer needed.
         let _ = tokio::fs::remove_file(&path).await;
         drop(carried);
@@ -670,6 +697,7 @@ fn write_chunk(
             Some(hasher)
         }
     };
+    crate::crash::disk_full_at("chunk.write")?;
     file.sync_data()?;
     Ok(hasher)
 }

@@ -63,8 +63,12 @@ pub fn url_status_key(user_id: i64, filename: &str, url: &str) -> String {
 /// How many jobs run at once: a slow download does not hold up assemblies.
 const WORKERS: usize = 4;
 
-/// A job that failed this often (each time cut off by a stop) is given up.
-const MAX_ATTEMPTS: i64 = 3;
+/// A job that failed this often (cut off by a stop, or the database away
+/// when it ran) is given up.
+const MAX_ATTEMPTS: i64 = 8;
+
+/// The longest pause before a failed job runs again.
+const MAX_RETRY_PAUSE: Duration = Duration::from_secs(30);
 
 /// How often the queue is looked at when nothing announces new work (jobs
 /// queued by another server on the same database).
@@ -236,13 +240,8 @@ impl Uploads {
     }
 
     /// Runs queued jobs, several at a time, until the task is dropped.
-    /// Jobs a stop cut off are queued again first.
+    /// Jobs a stop cut off were queued again at start (`startup`).
     pub async fn run_jobs(self) {
-        match self.db.requeue_running_jobs().await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(jobs = n, "resuming jobs interrupted by a stop"),
-            Err(err) => tracing::error!(error = %err, "cannot requeue interrupted jobs"),
-        }
         let workers = (0..WORKERS).map(|_| self.clone().work());
         futures_util::future::join_all(workers).await;
     }
@@ -299,8 +298,31 @@ impl Uploads {
                     tracing::error!(id = job.id, error = %err, "cannot remove a finished job");
                 }
             }
-            // The job stays `running`; the next start queues it again.
-            Err(err) => tracing::error!(id = job.id, error = %err, "job failed"),
+            Err(err) => {
+                tracing::warn!(id = job.id, attempts = job.attempts, error = %err, "job failed: retrying");
+                self.retry_later(&job).await;
+            }
+        }
+    }
+
+    /// Queues a failed job again after a pause that doubles with each
+    /// attempt. While the database is away the worker keeps trying to queue
+    /// it (the status stays `Poll`); a stop meanwhile leaves it `running`,
+    /// and the next start queues it.
+    async fn retry_later(&self, job: &JobRow) {
+        let doublings = u32::try_from(job.attempts.clamp(1, 6) - 1).unwrap_or(0);
+        let pause = (Duration::from_secs(1) * 2u32.pow(doublings)).min(MAX_RETRY_PAUSE);
+        let mut wait = Duration::from_secs(1);
+        loop {
+            let run_after = crate::auth::now() + i64::try_from(pause.as_secs()).unwrap_or(0);
+            match self.db.retry_job(job.id, run_after).await {
+                Ok(()) => return,
+                Err(err) => {
+                    tracing::debug!(id = job.id, error = %err, "cannot queue the job again yet");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(MAX_RETRY_PAUSE);
+                }
+            }
         }
     }
 
@@ -314,6 +336,8 @@ impl Uploads {
             Ok(_) => Ok(()),
             // Refusals are recorded by `assemble` itself.
             Err(UploadError::ChunkFailed { .. }) => Ok(()),
+            // The database was away: the job runs again (`retry_later`).
+            Err(err @ UploadError::Storage(_)) => Err(err),
             Err(err) => {
                 tracing::error!(key = %status.file_key, error = %err, "assembly failed");
                 self.record_failure(&assembling, "assembling", INTERNAL_STORE)
@@ -337,6 +361,9 @@ impl Uploads {
             return Ok(());
         };
         let publishing = self.set_stage(&status, "publish").await?;
+        // An earlier attempt whose commit went unanswered may have left the
+        // stashed bytes at the public path: settle that first.
+        self.resolve_publishes().await?;
         let entry: Option<StashRow> = self.db.stash_entry(&status.file_key).await?;
         let Some(entry) = entry else {
             // Published before a stop cut the job off, or gone.
@@ -369,7 +396,9 @@ impl Uploads {
                 self.record_failure(&publishing, "publish", INTERNAL_PUBLISH)
                     .await
             }
-            Err(err @ (UploadError::Storage(_) | UploadError::Io(_))) => {
+            // The database was away: the job runs again (`retry_later`).
+            Err(err @ UploadError::Storage(_)) => Err(err),
+            Err(err @ UploadError::Io(_)) => {
                 tracing::error!(key = %status.file_key, error = %err, "publish failed");
                 self.record_failure(&publishing, "publish", INTERNAL_PUBLISH)
                     .await
@@ -428,7 +457,8 @@ impl Uploads {
                 stash_key,
             }) => (WARNING, (warnings, stash_key)),
             Ok(UploadOutcome::Queued { .. }) => return Ok(()),
-            Err(err @ (UploadError::Storage(_) | UploadError::Io(_))) => {
+            Err(err @ UploadError::Storage(_)) => return Err(err),
+            Err(err @ UploadError::Io(_)) => {
                 tracing::error!(key = %status.file_key, error = %err, "URL upload failed");
                 return self
                     .record_failure(&fetching, "publish", INTERNAL_STORE)

@@ -10,6 +10,7 @@ pub mod chunked;
 pub mod delete;
 pub mod expiry;
 pub mod fetch;
+pub mod fsck;
 pub mod jobs;
 pub mod publish;
 pub mod repo;
@@ -99,6 +100,12 @@ pub enum UploadError {
     /// A move to a name whose extension does not fit the file's type.
     #[error("The new file extension does not match its type.")]
     FileTypeMismatch,
+    /// The data filesystem has less free space than `min_free_space`.
+    #[error(
+        "The storage backend \"local-backend\" is currently read-only. The reason given is: \
+         <em>{free} bytes free on the data filesystem, below the minimum of {minimum}</em>"
+    )]
+    InsufficientSpace { free: u64, minimum: u64 },
     #[error(transparent)]
     Page(#[from] PageError),
     #[error(transparent)]
@@ -174,6 +181,8 @@ pub struct Uploads {
     prohibited: Arc<Vec<String>>,
     max_size: u64,
     min_chunk_size: u64,
+    /// Free bytes the data filesystem must keep (`min_free_space`).
+    min_free_space: u64,
     /// Seconds a stash entry or an unfinished upload is kept.
     stash_max_age: i64,
     /// Publishes of one name run one at a time (striped by name).
@@ -200,6 +209,7 @@ impl Uploads {
             allowed: Arc::new(config.file_extensions.clone()),
             prohibited: Arc::new(config.prohibited_file_extensions.clone()),
             max_size: config.max_upload_size,
+            min_free_space: config.min_free_space,
             // MediaWiki never asks for more than the largest upload.
             min_chunk_size: config.min_upload_chunk_size.min(config.max_upload_size),
             stash_max_age: i64::try_from(config.upload_stash_max_age).unwrap_or(i64::MAX),
@@ -250,6 +260,25 @@ impl Uploads {
         tokio::task::spawn_blocking(move || tempfile::NamedTempFile::new_in(spool).map(drop))
             .await
             .map_err(std::io::Error::other)?
+    }
+
+    /// Refuses to start writing when the data filesystem is below
+    /// `min_free_space`, rather than failing halfway.
+    pub async fn check_free_space(&self) -> Result<(), UploadError> {
+        let root = self.repo.root().to_owned();
+        let free = tokio::task::spawn_blocking(move || {
+            let stats = rustix::fs::statvfs(&root).map_err(std::io::Error::from)?;
+            Ok::<u64, std::io::Error>(stats.f_bavail.saturating_mul(stats.f_frsize))
+        })
+        .await
+        .map_err(|e| UploadError::Io(std::io::Error::other(e)))??;
+        match free < self.min_free_space {
+            true => Err(UploadError::InsufficientSpace {
+                free,
+                minimum: self.min_free_space,
+            }),
+            false => Ok(()),
+        }
     }
 
     /// The checks of a URL made before the rights check (allowed domains,
@@ -523,6 +552,7 @@ impl Uploads {
         let comment = request.comment.trim().to_owned();
         let record = PublishRecord {
             journal_id: 0,
+            publish_id: String::new(),
             name: key.to_owned(),
             facts,
             user_id: request.user_id,

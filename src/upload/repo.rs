@@ -25,6 +25,11 @@ impl FileRepo {
         }
     }
 
+    /// The data directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub fn images_dir(&self) -> PathBuf {
         self.root.join("images")
     }

@@ -115,6 +115,7 @@ pub async fn put(
     tokio::fs::create_dir_all(stash_dir).await?;
     let target = stash_dir.join(&row.file_key);
     tokio::fs::rename(entry.file, &target).await?;
+    crate::crash::point("stash.after_rename");
     if let Err(err) = db.insert_stash(&row).await {
         // Nothing may stay behind that no row describes.
         let _ = tokio::fs::remove_file(&target).await;

@@ -90,6 +90,22 @@ pub async fn postgres_available() -> bool {
     *AVAILABLE.get_or_init(|| reachable)
 }
 
+/// `wikiupload serve` in a child process, set to abort at a crash point.
+pub struct CrashingChild {
+    process: std::process::Child,
+    _config: tempfile::NamedTempFile,
+}
+
+/// A test that fails before its child died must not leave it running.
+impl Drop for CrashingChild {
+    fn drop(&mut self) {
+        if let Ok(None) = self.process.try_wait() {
+            let _ = self.process.kill();
+            let _ = self.process.wait();
+        }
+    }
+}
+
 /// A running server and a client with its own cookie jar.
 pub struct TestApp {
     pub api: String,
@@ -351,6 +367,122 @@ impl TestApp {
             .expect("database opens")
     }
 
+    /// Stops the in-process server and runs the binary's `serve` on the
+    /// same data directory and database instead, told to abort at the
+    /// crash point `crash_point` (see `wikiupload::crash`); requests go to
+    /// it until `recover_from_crash`.
+    pub async fn start_crashing_child(&mut self, crash_point: &str) -> CrashingChild {
+        self.start_child((wikiupload::crash::CRASH_POINT_VARIABLE, crash_point))
+            .await
+    }
+
+    /// The same with another fault variable of `wikiupload::crash` set.
+    pub async fn start_child(&mut self, fault: (&str, &str)) -> CrashingChild {
+        use std::io::BufRead;
+        self.stop_server().await;
+        assert!(
+            self.config_toml[2].is_empty(),
+            "no extra configuration after the seed's tables"
+        );
+        let config = self.config_file();
+        let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_wikiupload"))
+            .arg("serve")
+            .env("WIKIUPLOAD_CONFIG", config.path())
+            .env(fault.0, fault.1)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("wikiupload serve starts");
+        let stdout = process.stdout.take().expect("stdout");
+        let api = tokio::task::spawn_blocking(move || {
+            std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .find_map(|line| line.split("API at ").nth(1).map(str::to_owned))
+        })
+        .await
+        .expect("reader")
+        .expect("the child says where it listens");
+        self.api = api;
+        CrashingChild {
+            process,
+            _config: config,
+        }
+    }
+
+    /// Waits for the child to die at its crash point (it must not exit
+    /// otherwise), then starts the in-process server again, which recovers.
+    pub async fn recover_from_crash(&mut self, mut child: CrashingChild) {
+        let status = tokio::task::spawn_blocking(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                if let Some(status) = child.process.try_wait().expect("child state") {
+                    return Some(status);
+                }
+                if std::time::Instant::now() > deadline {
+                    let _ = child.process.kill();
+                    let _ = child.process.wait();
+                    return None;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        })
+        .await
+        .expect("waiter");
+        let status = status.expect("the child reached its crash point");
+        assert!(!status.success(), "the child aborted: {status:?}");
+        self.start_server().await;
+    }
+
+    /// The server's configuration as one file, for the binary: the extra
+    /// layer's top-level keys go before the seed's tables.
+    fn config_file(&self) -> tempfile::NamedTempFile {
+        let [base, seed, extra] = &self.config_toml[..] else {
+            panic!("three configuration layers");
+        };
+        assert!(!extra.contains('['), "one file holds no extra tables");
+        let config = tempfile::NamedTempFile::new().expect("config file");
+        std::fs::write(config.path(), format!("{base}\n{extra}\n{seed}")).expect("config written");
+        config
+    }
+
+    /// Stops a child that was not told to crash (SIGKILL: nothing it holds
+    /// is flushed) and starts the in-process server again.
+    pub async fn kill_child(&mut self, child: CrashingChild) {
+        drop(child);
+        self.start_server().await;
+    }
+
+    /// Runs `wikiupload fsck` (with `--repair` if asked) on the data
+    /// directory and database; its output, and whether it succeeded.
+    pub fn fsck(&self, repair: bool) -> (bool, String) {
+        let config = self.config_file();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_wikiupload"));
+        command.arg("fsck").env("WIKIUPLOAD_CONFIG", config.path());
+        if repair {
+            command.arg("--repair");
+        }
+        let output = command.output().expect("wikiupload fsck runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    }
+
+    /// Points the server at another database address (a proxy in front of
+    /// PostgreSQL) and restarts it.
+    pub async fn route_database_through(&mut self, address: std::net::SocketAddr) {
+        self.stop_server().await;
+        self.config_toml[0] = self.config_toml[0].replace("127.0.0.1:5432", &address.to_string());
+        assert!(
+            self.config_toml[0].contains(&address.to_string()),
+            "PostgreSQL URL rewritten"
+        );
+        self.start_server().await;
+    }
+
     pub async fn stop_server(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -487,6 +619,18 @@ impl TestApp {
         params: &[(&str, &str)],
         part: Option<(&str, &[u8])>,
     ) -> reqwest::Response {
+        self.try_upload_raw(client, params, part)
+            .await
+            .expect("answered")
+    }
+
+    /// The same, for a server that may die answering.
+    pub async fn try_upload_raw(
+        &self,
+        client: &reqwest::Client,
+        params: &[(&str, &str)],
+        part: Option<(&str, &[u8])>,
+    ) -> reqwest::Result<reqwest::Response> {
         let mut form = reqwest::multipart::Form::new().text("action", "upload");
         if !params.iter().any(|(k, _)| *k == "token") {
             let body = self
@@ -507,12 +651,7 @@ impl TestApp {
                 reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("upload.bin"),
             );
         }
-        client
-            .post(&self.api)
-            .multipart(form)
-            .send()
-            .await
-            .expect("answered")
+        client.post(&self.api).multipart(form).send().await
     }
 
     pub async fn download(&self, url: &str) -> reqwest::Response {

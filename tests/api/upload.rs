@@ -910,6 +910,7 @@ async fn an_interrupted_publish_is_rolled_back_at_start(backend: Backend) {
     std::fs::write(&staged, &new).expect("staged");
     let archive_name = "20000101000000!Crash.png";
     db.insert_journal(
+        "a-publish-id",
         "Crash.png",
         &staged.to_string_lossy(),
         Some(archive_name),

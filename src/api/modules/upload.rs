@@ -133,6 +133,9 @@ pub async fn execute(mut params: UploadParams, ctx: &mut Ctx<'_>) -> Result<(), 
     }
     // Like MediaWiki, `async` is silently off unless the server allows it.
     params.run_async &= app.config.enable_async_uploads;
+    if !params.checkstatus {
+        app.uploads.check_free_space().await?;
+    }
     if params.chunk.is_none() {
         check_one_source(&params)?;
         if params.checkstatus {
