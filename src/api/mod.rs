@@ -165,11 +165,6 @@ pub async fn identity_of(app: &AppState, headers: &HeaderMap) -> Option<Identity
     app.accounts.identity(&session).await.ok()
 }
 
-/// The user a request's session cookies belong to.
-async fn session_user(app: &AppState, headers: &HeaderMap) -> Option<i64> {
-    identity_of(app, headers).await?.user.map(|u| u.id)
-}
-
 pub(crate) use files::stashed as stashed_file;
 pub(crate) use thumbs::stashed_thumb;
 
@@ -397,7 +392,11 @@ async fn run_action(
             return Err(ApiError::bad_token().in_module(spec.path));
         }
     }
-    if spec.read_rights && !ctx.identity.has_right("read") {
+    let read_mode = match &parsed {
+        modules::Parsed::Query(query) => query.is_read_mode(),
+        _ => spec.read_rights,
+    };
+    if read_mode && !ctx.identity.has_right("read") {
         return Err(ApiError::read_api_denied().in_module(spec.path));
     }
     if spec.write && !ctx.identity.has_right("writeapi") {
@@ -724,6 +723,7 @@ fn render(
             cookie.set_path("/");
             cookie.set_http_only(true);
             cookie.set_secure(secure);
+            cookie.set_same_site(cookie::SameSite::Lax);
             append_cookie(headers, &cookie);
         }
         Some(CookieChange::Clear(kind)) => {
@@ -731,6 +731,7 @@ fn render(
             cookie.set_path("/");
             cookie.set_http_only(true);
             cookie.set_secure(secure);
+            cookie.set_same_site(cookie::SameSite::Lax);
             cookie.make_removal();
             append_cookie(headers, &cookie);
         }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access;
 mod chunked;
 mod cli;
 mod clients;

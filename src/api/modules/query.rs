@@ -316,6 +316,22 @@ impl QueryParams {
 }
 
 impl QueryParams {
+    /// `ApiQuery::isReadMode`: a query asking only for meta modules that
+    /// read nothing of the wiki (`meta=tokens`) needs no `read` right, so
+    /// that clients of a private wiki can log in.
+    pub fn is_read_mode(&self) -> bool {
+        let reads_meta = self.meta.iter().any(|meta| match meta {
+            Meta::Tokens(_) => TOKENS.read_rights,
+            Meta::Userinfo(_) => USERINFO.read_rights,
+            Meta::Siteinfo(_) | Meta::FileRepoInfo(_) => true,
+        });
+        reads_meta
+            || !self.props.is_empty()
+            || !self.lists.is_empty()
+            || self.generator.is_some()
+            || !self.pages.is_empty()
+    }
+
     /// Whether the client's `continue` says module `name` is done.
     fn is_done(&self, name: &str) -> bool {
         self.done.iter().any(|d| d == name)
