@@ -14,6 +14,7 @@ mod jobs;
 mod links;
 mod listings;
 mod pages;
+mod quotas;
 mod sessions;
 mod throttle;
 mod upload_status;

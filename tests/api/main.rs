@@ -16,6 +16,7 @@ mod ops;
 mod page_transcripts;
 mod pages;
 mod paraminfo;
+mod quotas;
 mod siteinfo;
 mod throttle;
 mod thumbs;
