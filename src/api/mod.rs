@@ -86,12 +86,48 @@ pub fn router(app: Arc<AppState>) -> Router {
     Router::new()
         .route(&path, any(api_php))
         .with_state(app.clone())
-        .merge(files::router(app.clone()))
-        .merge(thumbs::router(app.clone()))
+        .merge(
+            files::router(app.clone())
+                .merge(thumbs::router(app.clone()))
+                .layer(axum::middleware::from_fn(log_request)),
+        )
         .merge(ops::router(app))
 }
 
 pub use ops::{metrics_router, reserve_router};
+
+/// One log line per request outside api.php (files, thumbnails, pages),
+/// which has its own: method, the kind of path, status, bytes and
+/// duration; never the path itself, the query string or cookies.
+pub async fn log_request(request: Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path();
+    let class = if path.contains("/images/thumb/") || path.ends_with("/thumb.php") {
+        "thumbnail"
+    } else if path.contains("/images/") {
+        "file"
+    } else if path.contains("/resources/") {
+        "icon"
+    } else {
+        "page"
+    };
+    let response = next.run(request).await;
+    let bytes: u64 = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .unwrap_or(0);
+    tracing::info!(
+        method = %method,
+        class,
+        status = response.status().as_u16(),
+        bytes,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
 
 /// What the request log and the metrics say of one API request. Only
 /// these fields are logged: never parameters as such, cookies or headers,
@@ -103,6 +139,9 @@ struct RequestFacts {
     filename: Option<String>,
     /// `file`, `chunk`, `url` or `filekey`, for action=upload.
     source: Option<&'static str>,
+    /// The module answered `result: Warning` (an upload stopped by
+    /// warnings): counted apart from plain successes.
+    warning: bool,
 }
 
 async fn api_php(
@@ -124,11 +163,16 @@ async fn api_php(
         .instrument(span.clone())
         .await;
     let _entered = span.enter();
-    let result = response
+    let error = response
         .headers()
         .get("mediawiki-api-error")
         .and_then(|v| v.to_str().ok())
-        .map_or("ok", |codes| codes.split(',').next().unwrap_or(codes));
+        .map(|codes| codes.split(',').next().unwrap_or(codes));
+    let result = match (error, facts.warning) {
+        (Some(code), _) => code,
+        (None, true) => "warning",
+        (None, false) => "ok",
+    };
     let action = facts.action.unwrap_or("-");
     let seconds = started.elapsed().as_secs_f64();
     app.metrics.count_request(action, result);
@@ -324,6 +368,10 @@ async fn answer_api(
     };
     if outcome.is_ok() {
         warn_unused(&raw, &mut ctx.output);
+        facts.warning = facts
+            .action
+            .and_then(|action| ctx.output.get(action))
+            .is_some_and(|answer| answer.get("result").and_then(Value::as_str) == Some("Warning"));
     }
     let Ctx {
         mut output,

@@ -34,7 +34,9 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route(&format!("{base}/index.php"), get(by_query))
         .route(&format!("{base}/index.php/{{*title}}"), get(by_path));
     router = router.route("/", get(root));
-    router.with_state(app)
+    router
+        .with_state(app)
+        .layer(axum::middleware::from_fn(crate::api::log_request))
 }
 
 /// What every page's layout shows.
