@@ -145,7 +145,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     tracing::info!(address = %app.local_addr(), api = app.api_url(), "wikiupload is listening");
-    println!("wikiupload is listening: API at {}", app.api_url());
+    let site = format!("{}index.php", app.api_url().trim_end_matches("api.php"));
+    println!(
+        "wikiupload is listening: open {site} in a browser; API at {}",
+        app.api_url()
+    );
     app.run_until(shutdown_signal()).await?;
     tracing::info!("wikiupload stopped");
     Ok(())

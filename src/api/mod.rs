@@ -8,7 +8,7 @@ mod files;
 mod message;
 pub mod metrics;
 pub mod modules;
-mod multipart_framing;
+pub mod multipart_framing;
 mod ops;
 mod params;
 mod request;
@@ -31,7 +31,7 @@ pub use error::ApiError;
 pub use message::Message;
 use modules::ModuleSpec;
 pub use params::{ParamReader, ParamSpec, ParamType};
-use request::RawParams;
+pub use request::RawParams;
 pub use response::{ErrorFormat, FormatVersion, Output};
 
 use crate::auth::{self, Accounts, CookieChange, Identity, Session, SessionKind, SessionStore};
@@ -191,6 +191,53 @@ async fn api_php(
         "api request"
     );
     response
+}
+
+/// The answer of an api.php request made in-process ([`call`]).
+#[derive(Debug)]
+pub struct InternalAnswer {
+    /// The JSON document (formatversion=2).
+    pub body: Value,
+    /// The `Set-Cookie` headers the API sent (a new session, a login).
+    pub set_cookies: Vec<HeaderValue>,
+}
+
+/// An api.php POST made by index.php's forms and listings, with the
+/// browser's cookies: the same parameters, tokens, rights and checks as
+/// any client's request, so a page can do nothing the API cannot.
+pub async fn call(
+    app: &Arc<AppState>,
+    peer: SocketAddr,
+    cookies: Option<&HeaderValue>,
+    params: &[(&str, &str)],
+) -> InternalAnswer {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("format", "json"), ("formatversion", "2")])
+        .extend_pairs(params.iter().copied())
+        .finish();
+    let mut request = Request::new(Body::from(body));
+    *request.method_mut() = Method::POST;
+    let headers = request.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    if let Some(cookies) = cookies {
+        headers.insert(header::COOKIE, cookies.clone());
+    }
+    let response = api_php(State(app.clone()), ConnectInfo(peer), request).await;
+    let set_cookies = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or(Value::Null);
+    InternalAnswer { body, set_cookies }
 }
 
 /// Who a request acts as by its session cookies, for pages outside the

@@ -13,6 +13,7 @@ mod files;
 mod jobs;
 mod links;
 mod listings;
+mod page_listings;
 mod pages;
 mod quotas;
 mod sessions;
@@ -30,6 +31,7 @@ pub use files::{
 pub use jobs::JobRow;
 pub use links::PageLinks;
 pub use listings::{BotFilter, FileListing, FileOrder, ListedFile, LogEventRow, LogListing};
+pub use page_listings::{BacklinkListing, CategoryCounts, LinkTable, LinkingPage, PageListing};
 pub use pages::{
     NewLogEntry, NewRevision, PageRow, PageStatistics, Restore, RevisionListing, RevisionRow,
     SavedRevision,

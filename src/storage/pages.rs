@@ -10,7 +10,7 @@ use super::links::{PageLinks, replace_links};
 use super::listings::{Arg, Filter, order_clause};
 use super::{Database, StorageError};
 
-const PAGE_COLUMNS: &str = "id, namespace, title, latest, touched, length, is_redirect, \
+pub(super) const PAGE_COLUMNS: &str = "id, namespace, title, latest, touched, length, is_redirect, \
      content_model, created_at, links_version";
 
 const REVISION_COLUMNS: &str = "r.id, r.page_id, r.parent_id, r.user_id, r.user_name, r.comment, \

@@ -5,13 +5,12 @@
 //! and its thumbnails, for its owner).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::{AppState, PageIdentity, message_page, redirect};
+use super::{AppState, Visit, message_page, redirect};
 use crate::pages::title::{self, Title};
 
 /// A special page named by a request.
@@ -21,6 +20,13 @@ pub enum Special {
     UploadStashFile(String),
     /// `<key>/<thumb name>`.
     UploadStashThumb(String),
+    UserLogin,
+    UserLogout,
+    Upload,
+    /// Special:ListFiles (`false`) or Special:NewFiles (`true`).
+    ListFiles {
+        newest_first: bool,
+    },
     Unknown(String),
 }
 
@@ -48,17 +54,25 @@ pub fn parse(text: &str, app: &AppState) -> Option<Special> {
             Some(("thumb", rest)) => Special::UploadStashThumb(rest.to_owned()),
             _ => Special::Unknown(title.db_key.clone()),
         },
+        ("userlogin", _) => Special::UserLogin,
+        ("userlogout", _) => Special::UserLogout,
+        ("upload", _) => Special::Upload,
+        ("listfiles", _) => Special::ListFiles {
+            newest_first: false,
+        },
+        ("newfiles", _) => Special::ListFiles { newest_first: true },
         _ => Special::Unknown(title.db_key.clone()),
     })
 }
 
 pub async fn serve(
-    app: &Arc<AppState>,
+    visit: &mut Visit,
     special: Special,
     query: &HashMap<String, String>,
-    _identity: PageIdentity,
+    form: Vec<(String, String)>,
     request: Request,
 ) -> Response {
+    let app = &visit.app.clone();
     let base = format!("{}{}", app.server, app.config.script_path);
     match special {
         Special::FilePath(file) => {
@@ -95,7 +109,7 @@ pub async fn serve(
                     redirect(StatusCode::MOVED_PERMANENTLY, &location)
                 }
                 Ok(None) => message_page(
-                    app,
+                    visit,
                     StatusCode::NOT_FOUND,
                     "No such file",
                     "The file does not exist.",
@@ -103,7 +117,7 @@ pub async fn serve(
                 Err(err) => {
                     tracing::error!(error = %err, "looking up a file failed");
                     message_page(
-                        app,
+                        visit,
                         StatusCode::INTERNAL_SERVER_ERROR,
                         "Internal error",
                         "The file could not be looked up.",
@@ -113,8 +127,14 @@ pub async fn serve(
         }
         Special::UploadStashFile(key) => crate::api::stashed_file(app, &key, request).await,
         Special::UploadStashThumb(rest) => crate::api::stashed_thumb(app, &rest, request).await,
+        Special::UserLogin => super::account::login(visit, query, form).await,
+        Special::UserLogout => super::account::logout(visit, form).await,
+        Special::Upload => super::upload_page::serve(visit),
+        Special::ListFiles { newest_first } => {
+            super::gallery::list_files(visit, query, newest_first).await
+        }
         Special::Unknown(name) => message_page(
-            app,
+            visit,
             StatusCode::NOT_FOUND,
             "No such special page",
             &format!("There is no special page \"{name}\" here."),

@@ -4,13 +4,12 @@
 //! `oldid`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, Chrome, article_url, html, index_url, message_page};
+use super::{AppState, Chrome, Visit, article_url, html, index_url, message_page};
 use crate::api::iso_timestamp;
 use crate::pages::PageError;
 use crate::pages::title::{self, Title};
@@ -90,16 +89,17 @@ struct Target {
 }
 
 pub async fn serve(
-    app: &Arc<AppState>,
+    visit: &mut Visit,
     title: Option<&str>,
     query: &HashMap<String, String>,
 ) -> Result<Response, PageError> {
+    let app = &visit.app.clone();
     let action = query.get("action").map_or("view", String::as_str);
     let Some(target) = target(app, title, query).await? else {
         return Ok(match action {
             "raw" => raw_response(StatusCode::NOT_FOUND, "", None),
             _ => message_page(
-                app,
+                visit,
                 StatusCode::NOT_FOUND,
                 "Bad title",
                 "The requested page title is empty or invalid, or names no page or revision.",
@@ -108,17 +108,17 @@ pub async fn serve(
     };
     match action {
         "raw" => raw(app, target).await,
-        "history" => history(app, target, query).await,
+        "history" => history(visit, target, query).await,
         "view" => {
             view(
-                app,
+                visit,
                 target,
                 query.get("redirect").map(String::as_str) != Some("no"),
             )
             .await
         }
         other => Ok(message_page(
-            app,
+            visit,
             StatusCode::BAD_REQUEST,
             "No such action",
             &format!(
@@ -214,7 +214,8 @@ fn http_date(unix: i64) -> String {
 
 /// `action=view`: the page (its text plain for now), a File page's file
 /// and history, its categories.
-async fn view(app: &AppState, mut target: Target, follow: bool) -> Result<Response, PageError> {
+async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Response, PageError> {
+    let app = &visit.app.clone();
     let sitename = app.pages.sitename().to_owned();
     let mut redirected_from = None;
     if follow
@@ -239,9 +240,12 @@ async fn view(app: &AppState, mut target: Target, follow: bool) -> Result<Respon
         _ => None,
     };
     let revision = shown_revision(app, &target).await?;
+    if target.title == Title::new(0, "Main_Page") && target.revision.is_none() {
+        return Ok(main_page(visit, revision.map(|r| r.content).unwrap_or_default()).await);
+    }
     if revision.is_none() && file.is_none() {
         return Ok(message_page(
-            app,
+            visit,
             StatusCode::NOT_FOUND,
             &heading,
             "There is currently no text in this page. It can be created with action=edit of the API.",
@@ -264,7 +268,7 @@ async fn view(app: &AppState, mut target: Target, follow: bool) -> Result<Respon
             .collect(),
         None => Vec::new(),
     };
-    let mut chrome = Chrome::new(app, &heading);
+    let mut chrome = visit.chrome(&heading);
     chrome.canonical_url = Some(article_url(app, &target.title));
     let old_revision = target.revision.as_ref().map(|r| OldRevision {
         timestamp: iso_timestamp(r.timestamp),
@@ -324,15 +328,16 @@ async fn file_section(app: &AppState, title: &Title) -> Result<Option<FileSectio
 
 /// `action=history`: the page's revisions, newest first.
 async fn history(
-    app: &AppState,
+    visit: &Visit,
     target: Target,
     query: &HashMap<String, String>,
 ) -> Result<Response, PageError> {
+    let app = &*visit.app;
     let sitename = app.pages.sitename().to_owned();
     let heading = target.title.text(&sitename);
     let Some(page) = &target.page else {
         return Ok(message_page(
-            app,
+            visit,
             StatusCode::NOT_FOUND,
             &heading,
             "There is no revision history for this page.",
@@ -362,9 +367,37 @@ async fn history(
         })
         .collect();
     let view = HistoryView {
-        chrome: Chrome::new(app, &heading),
+        chrome: visit.chrome(&heading),
         page_url: article_url(app, &target.title),
         revisions,
     };
     Ok(html(StatusCode::OK, &view))
+}
+
+#[derive(Template)]
+#[template(path = "main.html")]
+struct MainPage {
+    chrome: Chrome,
+    text: String,
+    files: Vec<super::gallery::GalleryItem>,
+}
+
+/// How many recent uploads the main page shows.
+const MAIN_PAGE_FILES: i64 = 24;
+
+/// The main page: what the site is, where to go, the newest uploads, and
+/// the page's own text when someone wrote one.
+async fn main_page(visit: &mut Visit, text: String) -> Response {
+    let files = super::gallery::recent(visit, MAIN_PAGE_FILES).await;
+    let sitename = visit.app.config.sitename.clone();
+    let mut chrome = visit.chrome(&sitename);
+    chrome.canonical_url = Some(article_url(&visit.app, &Title::new(0, "Main_Page")));
+    html(
+        StatusCode::OK,
+        &MainPage {
+            chrome,
+            text,
+            files,
+        },
+    )
 }

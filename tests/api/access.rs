@@ -196,8 +196,9 @@ async fn cookies_and_pages_carry_protective_headers(backend: Backend) {
             .expect("answered");
         let headers = page.headers();
         let csp = headers["content-security-policy"].to_str().expect("text");
-        assert!(csp.contains("script-src 'none'"), "{csp}");
+        assert!(csp.contains("object-src 'none'"), "{csp}");
         assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
         assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
     }
 }

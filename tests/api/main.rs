@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod browser;
 mod chunked;
 mod cli;
 mod clients;
@@ -25,3 +26,4 @@ mod transcripts;
 mod upload;
 mod url;
 mod userinfo;
+mod web;

@@ -94,6 +94,7 @@ pub async fn execute(params: FileArchiveParams, ctx: &Ctx<'_>) -> Result<ListBat
     let (rows, next) = split_batch(ctx.app.db.list_deleted_files(&listing).await?, params.limit);
     let items = rows.iter().map(|row| item(row, &params, ctx)).collect();
     Ok(ListBatch {
+        pages: Vec::new(),
         items: Value::Array(items),
         next: next.map(|row| {
             (

@@ -6,8 +6,8 @@
 use serde_json::{Map, Value};
 
 use super::ModuleSpec;
-use super::filearchive;
 use super::imageinfo::{self, escape_html};
+use super::{filearchive, pagelists};
 use crate::api::params::parse_timestamp;
 use crate::api::request::RawParams;
 use crate::api::{
@@ -22,7 +22,52 @@ use crate::storage::{
 use crate::upload::timestamp14;
 
 /// List modules available under `list=`.
-pub const LIST_MODULES: &[&str] = &["allimages", "filearchive", "logevents"];
+pub const LIST_MODULES: &[&str] = &[
+    "allimages",
+    "allpages",
+    "backlinks",
+    "categorymembers",
+    "embeddedin",
+    "filearchive",
+    "imageusage",
+    "logevents",
+];
+
+/// The spec of list module `name` (one of `LIST_MODULES`).
+pub fn list_spec(name: &str) -> &'static ModuleSpec {
+    match name {
+        "allpages" => &pagelists::ALLPAGES,
+        "backlinks" => &pagelists::BACKLINKS,
+        "categorymembers" => &pagelists::CATEGORYMEMBERS,
+        "embeddedin" => &pagelists::EMBEDDEDIN,
+        "filearchive" => &filearchive::FILEARCHIVE,
+        "imageusage" => &pagelists::IMAGEUSAGE,
+        "logevents" => &LOGEVENTS,
+        _ => &ALLIMAGES,
+    }
+}
+
+/// A module's prefix when it runs as a generator: `g` before its own.
+pub fn generator_prefix(prefix: &str) -> &'static str {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("ai", "gai"),
+        ("ap", "gap"),
+        ("bl", "gbl"),
+        ("cl", "gcl"),
+        ("cm", "gcm"),
+        ("df", "gdf"),
+        ("ei", "gei"),
+        ("fu", "gfu"),
+        ("im", "gim"),
+        ("iu", "giu"),
+        ("pl", "gpl"),
+        ("tl", "gtl"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(own, _)| *own == prefix)
+        .map_or("g", |(_, g)| g)
+}
 
 /// imageinfo's properties less those that make no sense for a listing.
 const ALLIMAGES_PROPS: &[&str] = &[
@@ -161,7 +206,7 @@ const LOG_ACTIONS: &[&str] = &[
 ];
 
 /// The namespaces `lenamespace` accepts: the wiki's, Media and Special.
-const NAMESPACE_IDS: &[&str] = &[
+pub(super) const NAMESPACE_IDS: &[&str] = &[
     "-2", "-1", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14",
     "15",
 ];
@@ -212,6 +257,9 @@ pub static LOGEVENTS: ModuleSpec = ModuleSpec {
 /// A list module asked for, with its parsed parameters.
 pub enum List {
     AllImages(AllImagesParams),
+    AllPages(pagelists::AllPagesParams),
+    Backlinks(pagelists::BacklinksParams),
+    CategoryMembers(pagelists::CategoryMembersParams),
     FileArchive(filearchive::FileArchiveParams),
     LogEvents(LogEventsParams),
 }
@@ -220,40 +268,68 @@ pub enum List {
 pub struct ListBatch {
     /// The module's items, for `query.<module name>`.
     pub items: Value,
+    /// The pages the items are about, in their order (what the module
+    /// gives as a generator).
+    pub pages: Vec<Title>,
     /// The parameter and value that continue the listing, when more remain.
     pub next: Option<(String, String)>,
 }
 
 impl List {
-    /// Parses the parameters of the list module `name` (one of `LIST_MODULES`).
+    /// Parses the parameters of the list module `name` (one of
+    /// `LIST_MODULES`); as a generator, with a `g` before its prefix.
     pub fn parse(
         name: &str,
         raw: &mut RawParams,
         output: &mut Output,
         high_limits: bool,
+        generator: bool,
+        sitename: &str,
     ) -> Result<List, ApiError> {
-        type Parser = fn(&mut ParamReader<'_>) -> Result<List, ApiError>;
-        let (spec, parse): (&ModuleSpec, Parser) = match name {
-            "logevents" => (&LOGEVENTS, |r| {
-                LogEventsParams::parse(r).map(List::LogEvents)
-            }),
-            "filearchive" => (&filearchive::FILEARCHIVE, |r| {
-                filearchive::FileArchiveParams::parse(r).map(List::FileArchive)
-            }),
-            _ => (&ALLIMAGES, |r| {
-                AllImagesParams::parse(r).map(List::AllImages)
-            }),
+        let spec = list_spec(name);
+        let prefix = if generator {
+            generator_prefix(spec.prefix)
+        } else {
+            spec.prefix
         };
-        let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
-        parse(&mut reader).map_err(|e| e.in_module(spec.path))
+        let mut reader = ParamReader::new(raw, output, prefix, spec.path, high_limits);
+        let reader = &mut reader;
+        match name {
+            "logevents" => LogEventsParams::parse(reader).map(List::LogEvents),
+            "filearchive" => filearchive::FileArchiveParams::parse(reader).map(List::FileArchive),
+            "allpages" => pagelists::AllPagesParams::parse(reader, sitename).map(List::AllPages),
+            "backlinks" | "embeddedin" | "imageusage" => {
+                pagelists::BacklinksParams::parse(spec, reader).map(List::Backlinks)
+            }
+            "categorymembers" => {
+                pagelists::CategoryMembersParams::parse(reader).map(List::CategoryMembers)
+            }
+            _ => AllImagesParams::parse(reader).map(List::AllImages),
+        }
+        .map_err(|e| e.in_module(spec.path))
     }
 
     pub fn spec(&self) -> &'static ModuleSpec {
         match self {
             List::AllImages(_) => &ALLIMAGES,
+            List::AllPages(_) => &pagelists::ALLPAGES,
+            List::Backlinks(params) => params.spec(),
+            List::CategoryMembers(_) => &pagelists::CATEGORYMEMBERS,
             List::FileArchive(_) => &filearchive::FILEARCHIVE,
             List::LogEvents(_) => &LOGEVENTS,
         }
+    }
+
+    /// The limit used, when the client asked for `max` (for `limits`).
+    pub fn max_limit(&self) -> Option<i64> {
+        let (limit, is_max) = match self {
+            List::AllImages(p) => (p.limit, p.limit_is_max),
+            List::AllPages(p) => (p.limit(), p.limit_is_max),
+            List::Backlinks(p) => (p.limit(), p.limit_is_max),
+            List::CategoryMembers(p) => (p.limit(), p.limit_is_max),
+            List::FileArchive(_) | List::LogEvents(_) => (0, false),
+        };
+        is_max.then_some(limit)
     }
 
     /// Runs the module for one batch.
@@ -261,6 +337,9 @@ impl List {
         let path = self.spec().path;
         match self {
             List::AllImages(params) => all_images(params, ctx).await,
+            List::AllPages(params) => pagelists::all_pages(params, ctx).await,
+            List::Backlinks(params) => pagelists::backlinks(params, ctx).await,
+            List::CategoryMembers(params) => pagelists::category_members(params, ctx).await,
             List::FileArchive(params) => filearchive::execute(params, ctx).await,
             List::LogEvents(params) => log_events(params, ctx).await,
         }
@@ -287,6 +366,7 @@ pub struct AllImagesParams {
     filterbots: &'static str,
     mimes: Option<Vec<String>>,
     limit: i64,
+    limit_is_max: bool,
 }
 
 impl AllImagesParams {
@@ -312,7 +392,7 @@ impl AllImagesParams {
             Some(_) => Some(reader.strings(p("mime"))?),
             None => None,
         };
-        let limit = reader.limit(p("limit"))?.unwrap_or(10);
+        let (limit, limit_is_max) = pagelists::read_limit(reader, p("limit"), 10)?;
         Ok(AllImagesParams {
             by_timestamp,
             descending,
@@ -331,6 +411,7 @@ impl AllImagesParams {
             filterbots,
             mimes,
             limit,
+            limit_is_max,
         })
     }
 }
@@ -437,6 +518,10 @@ async fn all_images(params: AllImagesParams, ctx: &Ctx<'_>) -> Result<ListBatch,
         .iter()
         .map(|file| file_item(file, &params.props, ctx))
         .collect();
+    let pages = files
+        .iter()
+        .map(|file| Title::new(FILE_NAMESPACE, &file.version.name))
+        .collect();
     let next = next.map(|file| {
         let row = &file.version;
         let value = if params.by_timestamp {
@@ -448,6 +533,7 @@ async fn all_images(params: AllImagesParams, ctx: &Ctx<'_>) -> Result<ListBatch,
     });
     Ok(ListBatch {
         items: Value::Array(items),
+        pages,
         next,
     })
 }
@@ -567,6 +653,7 @@ async fn log_events(params: LogEventsParams, ctx: &Ctx<'_>) -> Result<ListBatch,
     if params.tag.is_some() {
         return Ok(ListBatch {
             items: Value::Array(Vec::new()),
+            pages: Vec::new(),
             next: None,
         });
     }
@@ -601,6 +688,7 @@ async fn log_events(params: LogEventsParams, ctx: &Ctx<'_>) -> Result<ListBatch,
     });
     Ok(ListBatch {
         items: Value::Array(items),
+        pages: Vec::new(),
         next,
     })
 }

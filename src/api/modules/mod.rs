@@ -4,15 +4,19 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+mod continuation;
 pub mod delete;
 pub mod edit;
 pub mod filearchive;
+pub mod fileprops;
 pub mod filerepoinfo;
 pub mod filerevert;
 pub mod imageinfo;
 pub mod info;
+pub mod linkprops;
 pub mod lists;
 pub mod movepage;
+pub mod pagelists;
 mod pageset;
 pub mod paraminfo;
 pub mod purge;
@@ -20,7 +24,6 @@ pub mod query;
 pub mod revisions;
 pub mod rsd;
 pub mod siteinfo;
-pub mod templates;
 pub mod undelete;
 pub mod upload;
 
@@ -164,7 +167,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 29] {
+pub fn all_modules() -> [&'static ModuleSpec; 40] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -181,9 +184,20 @@ pub fn all_modules() -> [&'static ModuleSpec; 29] {
         &imageinfo::IMAGEINFO,
         &info::INFO,
         &revisions::REVISIONS,
-        &templates::TEMPLATES,
+        &linkprops::TEMPLATES,
+        &linkprops::LINKS,
+        &linkprops::IMAGES,
+        &linkprops::CATEGORIES,
+        &fileprops::FILEUSAGE,
+        &fileprops::DUPLICATEFILES,
+        &fileprops::CATEGORYINFO,
         &imageinfo::STASHIMAGEINFO,
         &lists::ALLIMAGES,
+        &pagelists::ALLPAGES,
+        &pagelists::BACKLINKS,
+        &pagelists::CATEGORYMEMBERS,
+        &pagelists::EMBEDDEDIN,
+        &pagelists::IMAGEUSAGE,
         &filearchive::FILEARCHIVE,
         &lists::LOGEVENTS,
         &filerepoinfo::FILEREPOINFO,
@@ -263,7 +277,8 @@ pub fn parse(
     let high_limits = ctx.identity.has_right("apihighlimits");
     if spec.path == query::QUERY.path {
         // Query reads its submodules' parameters too, each with its prefix.
-        let params = query::QueryParams::parse(raw, &mut ctx.output, high_limits)?;
+        let sitename = ctx.app.pages.sitename().to_owned();
+        let params = query::QueryParams::parse(raw, &mut ctx.output, high_limits, &sitename)?;
         return Ok(Parsed::Query(Box::new(params)));
     }
     let mut reader = ParamReader::new(raw, &mut ctx.output, spec.prefix, spec.path, high_limits);

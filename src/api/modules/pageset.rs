@@ -214,12 +214,26 @@ async fn follow_redirects(set: &mut PageSet, ctx: &Ctx<'_>) -> Result<(), ApiErr
 }
 
 /// `query.pages` in the output's format version: fv1 an object keyed by
-/// page id (missing, invalid and special pages by -1, -2, ...), fv2 a
-/// list, those pages first.
-pub fn render(entries: Vec<PageEntry>, fv: FormatVersion) -> Value {
+/// page id (missing, invalid and special pages by -1, -2, ...), in the
+/// order MediaWiki's page lookup returns them (by title when the pages
+/// were named by title or a generator, else by id); fv2 a list sorted by
+/// those keys, as MediaWiki sorts it.
+pub fn render(entries: Vec<PageEntry>, fv: FormatVersion, by_title: bool) -> Value {
     let (mut existing, others): (Vec<PageEntry>, Vec<PageEntry>) =
         entries.into_iter().partition(|e| e.page.is_some());
-    existing.sort_by_key(|e| e.page.as_ref().map_or(0, |p| p.id));
+    existing.sort_by(|a, b| {
+        let id = |e: &PageEntry| e.page.as_ref().map_or(0, |p| p.id);
+        let title = |e: &PageEntry| {
+            e.page
+                .as_ref()
+                .map(|p| (p.namespace, p.title.as_bytes().to_vec()))
+        };
+        if by_title && fv == FormatVersion::V1 {
+            title(a).cmp(&title(b))
+        } else {
+            id(a).cmp(&id(b))
+        }
+    });
     match fv {
         FormatVersion::V2 => Value::Array(
             others

@@ -1,28 +1,53 @@
-//! `action=query` with its meta modules `tokens` and `userinfo` (and
-//! `siteinfo`, in its own file).
+//! `action=query`: the page set (`titles`, `pageids`, `revids` or a
+//! generator), the prop, list and meta modules in MediaWiki's order, and
+//! continuation (`continuation.rs`); with its meta modules `tokens` and
+//! `userinfo` (`siteinfo` in its own file).
 
 use serde_json::{Map, Value};
 
+use super::continuation::Continuation;
 use super::{
-    ModuleSpec, filerepoinfo, imageinfo, info, lists, pageset, revisions, siteinfo, templates,
+    ModuleSpec, fileprops, filerepoinfo, imageinfo, info, linkprops, lists, pageset, revisions,
+    siteinfo,
 };
 use crate::api::request::RawParams;
 use crate::api::{
     ApiError, Ctx, Message, Output, ParamReader, ParamSpec, ParamType, iso_timestamp,
 };
 use crate::auth::TokenType;
+use crate::pages::title::Title;
 
 /// Prop modules available under `prop=`.
 pub const PROP_MODULES: &[&str] = &[
+    "categories",
+    "categoryinfo",
+    "duplicatefiles",
+    "fileusage",
     "imageinfo",
+    "images",
     "info",
+    "links",
     "revisions",
     "stashimageinfo",
     "templates",
 ];
 
-/// Modules available as `generator=` (issue 13 adds the others).
-pub const GENERATOR_MODULES: &[&str] = &["templates"];
+/// Modules available as `generator=`: the list and prop modules that
+/// produce pages.
+pub const GENERATOR_MODULES: &[&str] = &[
+    "allimages",
+    "allpages",
+    "backlinks",
+    "categories",
+    "categorymembers",
+    "duplicatefiles",
+    "embeddedin",
+    "fileusage",
+    "images",
+    "imageusage",
+    "links",
+    "templates",
+];
 
 /// Meta modules available under `meta=`.
 pub const META_MODULES: &[&str] = &["filerepoinfo", "siteinfo", "tokens", "userinfo"];
@@ -127,18 +152,16 @@ pub static USERINFO: ModuleSpec = ModuleSpec {
 /// modules asked for, each in the order asked for (which is the order
 /// of their output).
 pub struct QueryParams {
-    /// `generator=templates`: the set's pages are the templates of these.
-    generator: Option<templates::TemplatesParams>,
+    generator: Option<Generator>,
     pages: pageset::PageSetParams,
     /// `indexpageids`: also list the page ids, in page order.
     index_page_ids: bool,
     props: Vec<Prop>,
     meta: Vec<Meta>,
     lists: Vec<lists::List>,
-    /// Every prop, list and meta module asked for, in MediaWiki's order.
-    modules: Vec<&'static str>,
-    /// Modules the client's `continue` says are done.
-    done: Vec<String>,
+    continuation: Continuation,
+    /// `rawcontinue`: answer with `query-continue`.
+    raw_continue: bool,
     high_limits: bool,
 }
 
@@ -147,7 +170,99 @@ enum Prop {
     ImageInfo(imageinfo::ImageInfoParams),
     Revisions(Box<revisions::RevisionsParams>),
     StashImageInfo(imageinfo::StashImageInfoParams),
-    Templates(templates::TemplatesParams),
+    Links(linkprops::LinkPropParams),
+    FileUsage(fileprops::FileUsageParams),
+    Duplicates(fileprops::DuplicateFilesParams),
+    CategoryInfo,
+}
+
+/// The module that produces the pages, with its `g`-prefixed parameters.
+enum Generator {
+    List(lists::List),
+    Links(&'static ModuleSpec, linkprops::LinkPropParams),
+    FileUsage(fileprops::FileUsageParams),
+    Duplicates(fileprops::DuplicateFilesParams),
+}
+
+impl Generator {
+    fn parse(
+        name: &str,
+        raw: &mut RawParams,
+        output: &mut Output,
+        high_limits: bool,
+        sitename: &str,
+    ) -> Result<Generator, ApiError> {
+        if lists::LIST_MODULES.contains(&name) {
+            let list = lists::List::parse(name, raw, output, high_limits, true, sitename)?;
+            return Ok(Generator::List(list));
+        }
+        let spec = prop_spec(name);
+        let prefix = lists::generator_prefix(spec.prefix);
+        let mut reader = ParamReader::new(raw, output, prefix, spec.path, high_limits);
+        match name {
+            "fileusage" => fileprops::FileUsageParams::parse(&mut reader).map(Generator::FileUsage),
+            "duplicatefiles" => {
+                fileprops::DuplicateFilesParams::parse(&mut reader).map(Generator::Duplicates)
+            }
+            _ => linkprops::LinkPropParams::parse(name, &mut reader)
+                .map(|params| Generator::Links(spec, params)),
+        }
+        .map_err(|e| e.in_module(spec.path))
+    }
+
+    fn spec(&self) -> &'static ModuleSpec {
+        match self {
+            Generator::List(list) => list.spec(),
+            Generator::Links(spec, _) => spec,
+            Generator::FileUsage(_) => &fileprops::FILEUSAGE,
+            Generator::Duplicates(_) => &fileprops::DUPLICATEFILES,
+        }
+    }
+
+    /// Runs the generator (prop generators on the pages `input` names):
+    /// the generated pages, and the continuation parameter and value.
+    async fn run(
+        self,
+        input: &pageset::PageSetParams,
+        ctx: &Ctx<'_>,
+    ) -> Result<(Vec<Title>, Option<(String, String)>), ApiError> {
+        let spec = self.spec();
+        let own_param = format!("g{}continue", spec.prefix);
+        let (titles, next) = match self {
+            Generator::List(list) => {
+                let batch = list.execute(ctx).await?;
+                let next = batch.next.map(|(key, value)| (format!("g{key}"), value));
+                return Ok((batch.pages, next));
+            }
+            Generator::Links(_, params) => {
+                let set = pageset::resolve(input, ctx).await?;
+                linkprops::generate(&set.entries, &params, ctx).await?
+            }
+            Generator::FileUsage(params) => {
+                let set = pageset::resolve(input, ctx).await?;
+                fileprops::generate_file_usage(&set.entries, &params, ctx).await?
+            }
+            Generator::Duplicates(params) => {
+                let set = pageset::resolve(input, ctx).await?;
+                fileprops::generate_duplicates(&set.entries, &params, ctx).await?
+            }
+        };
+        Ok((titles, next.map(|value| (own_param, value))))
+    }
+}
+
+/// The spec of prop module `name` (one of `PROP_MODULES`).
+fn prop_spec(name: &str) -> &'static ModuleSpec {
+    match name {
+        "info" => &info::INFO,
+        "imageinfo" => &imageinfo::IMAGEINFO,
+        "revisions" => &revisions::REVISIONS,
+        "stashimageinfo" => &imageinfo::STASHIMAGEINFO,
+        "fileusage" => &fileprops::FILEUSAGE,
+        "duplicatefiles" => &fileprops::DUPLICATEFILES,
+        "categoryinfo" => &fileprops::CATEGORYINFO,
+        _ => linkprops::spec(name),
+    }
 }
 
 enum Meta {
@@ -157,11 +272,24 @@ enum Meta {
     FileRepoInfo(filerepoinfo::FileRepoInfoParams),
 }
 
+/// `multisource`: two of `titles`, `pageids` and `revids` were given.
+fn multisource(given: &str, earlier: &str) -> ApiError {
+    ApiError::new(
+        "multisource",
+        Message::new(
+            "apierror-invalidparammix-cannotusewith",
+            vec![given.into(), earlier.into()],
+            format!("The <kbd>{given}</kbd> parameter cannot be used with <kbd>{earlier}</kbd>."),
+        ),
+    )
+}
+
 impl QueryParams {
     pub fn parse(
         raw: &mut RawParams,
         output: &mut Output,
         high_limits: bool,
+        sitename: &str,
     ) -> Result<QueryParams, ApiError> {
         let p = |name| QUERY.param(name);
         let mut reader = ParamReader::new(raw, output, QUERY.prefix, QUERY.path, high_limits);
@@ -170,20 +298,10 @@ impl QueryParams {
         let generator_name = reader.choice(p("generator"))?;
         let meta = reader.choices(p("meta"))?;
         let index_page_ids = reader.flag(p("indexpageids"))?;
-        let modules = [&prop_names, &list_names, &meta]
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect();
-        for flag in [
-            "export",
-            "exportnowrap",
-            "iwurl",
-            "rawcontinue",
-            "converttitles",
-        ] {
+        for flag in ["export", "exportnowrap", "iwurl", "converttitles"] {
             reader.flag(p(flag))?;
         }
+        let raw_continue = reader.flag(p("rawcontinue"))?;
         let redirects = reader.flag(p("redirects"))?;
         let continue_value = reader.string(p("continue"))?;
         let titles = reader.strings(p("titles"))?;
@@ -201,78 +319,63 @@ impl QueryParams {
         };
         let page_ids = ids("pageids")?;
         let revision_ids = ids("revids")?;
-        let given: Vec<&str> = [
-            ("titles", !titles.is_empty()),
-            ("pageids", !page_ids.is_empty()),
-            ("revids", !revision_ids.is_empty()),
-        ]
-        .into_iter()
-        .filter(|(_, on)| *on)
-        .map(|(name, _)| name)
-        .collect();
-        if given.len() > 1 {
-            return Err(ApiError::new(
-                "invalidparammix",
-                Message::new(
-                    "apierror-invalidparammix-cannotusewith",
-                    vec![given[0].into(), given[1].into()],
-                    format!(
-                        "The parameters <var>{}</var> and <var>{}</var> can not be used together.",
-                        given[0], given[1]
-                    ),
-                ),
-            ));
+        // MediaWiki's order: pageids against titles, then revids.
+        if !page_ids.is_empty() && !titles.is_empty() {
+            return Err(multisource("pageids", "titles"));
+        }
+        if !revision_ids.is_empty() {
+            if !titles.is_empty() {
+                return Err(multisource("revids", "titles"));
+            }
+            if !page_ids.is_empty() {
+                return Err(multisource("revids", "pageids"));
+            }
         }
         let mut props = Vec::new();
-        for module in prop_names {
-            let spec: &'static ModuleSpec = match module {
-                "info" => &info::INFO,
-                "imageinfo" => &imageinfo::IMAGEINFO,
-                "revisions" => &revisions::REVISIONS,
-                "templates" => &templates::TEMPLATES,
-                _ => &imageinfo::STASHIMAGEINFO,
-            };
+        for &module in &prop_names {
+            let spec = prop_spec(module);
             let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
+            let reader = &mut reader;
             let parsed = match module {
-                "info" => info::InfoParams::parse(&mut reader).map(Prop::Info),
-                "imageinfo" => imageinfo::ImageInfoParams::parse(&mut reader).map(Prop::ImageInfo),
-                "revisions" => revisions::RevisionsParams::parse(&mut reader)
-                    .map(|p| Prop::Revisions(Box::new(p))),
-                "templates" => templates::TemplatesParams::parse(&mut reader).map(Prop::Templates),
-                _ => imageinfo::StashImageInfoParams::parse(&mut reader).map(Prop::StashImageInfo),
+                "info" => info::InfoParams::parse(reader).map(Prop::Info),
+                "imageinfo" => imageinfo::ImageInfoParams::parse(reader).map(Prop::ImageInfo),
+                "revisions" => {
+                    revisions::RevisionsParams::parse(reader).map(|p| Prop::Revisions(Box::new(p)))
+                }
+                "stashimageinfo" => {
+                    imageinfo::StashImageInfoParams::parse(reader).map(Prop::StashImageInfo)
+                }
+                "fileusage" => fileprops::FileUsageParams::parse(reader).map(Prop::FileUsage),
+                "duplicatefiles" => {
+                    fileprops::DuplicateFilesParams::parse(reader).map(Prop::Duplicates)
+                }
+                "categoryinfo" => reader
+                    .string(fileprops::CATEGORYINFO.param("continue"))
+                    .map(|_| Prop::CategoryInfo),
+                _ => linkprops::LinkPropParams::parse(module, reader).map(Prop::Links),
             };
             props.push(parsed.map_err(|e| e.in_module(spec.path))?);
         }
 
         // A generator reads its module's parameters with a "g" before them.
-        let generator = match generator_name {
-            Some(_) => {
-                let spec = &templates::TEMPLATES;
-                let mut reader = ParamReader::new(raw, output, "gtl", spec.path, high_limits);
-                Some(
-                    templates::TemplatesParams::parse(&mut reader)
-                        .map_err(|e| e.in_module(spec.path))?,
-                )
-            }
-            None => None,
-        };
+        let generator = generator_name
+            .map(|name| Generator::parse(name, raw, output, high_limits, sitename))
+            .transpose()?;
 
-        // Modules the client's `continue` names as done are not run again.
-        let done: Vec<String> = continue_value
-            .as_deref()
-            .and_then(|c| c.split_once("||"))
-            .map(|(_, done)| done.split('|').map(str::to_owned).collect())
-            .unwrap_or_default();
         let mut lists = Vec::new();
-        for name in list_names {
-            let list = lists::List::parse(name, raw, output, high_limits)?;
-            if !done.iter().any(|d| d == name) {
-                lists.push(list);
-            }
+        for &name in &list_names {
+            lists.push(lists::List::parse(
+                name,
+                raw,
+                output,
+                high_limits,
+                false,
+                sitename,
+            )?);
         }
 
         let mut parsed = Vec::new();
-        for module in meta {
+        for &module in &meta {
             let spec = match module {
                 "tokens" => &TOKENS,
                 "userinfo" => &USERINFO,
@@ -296,6 +399,14 @@ impl QueryParams {
             };
             parsed.push(parse(&mut reader).map_err(|e| e.in_module(spec.path))?);
         }
+        // MediaWiki's order of modules: props, lists, meta.
+        let modules = [&prop_names, &list_names, &meta]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        let continuation =
+            Continuation::new(continue_value.as_deref(), raw, modules, prop_names.clone())?;
         Ok(QueryParams {
             generator,
             pages: pageset::PageSetParams {
@@ -308,8 +419,8 @@ impl QueryParams {
             props,
             meta: parsed,
             lists,
-            modules,
-            done,
+            continuation,
+            raw_continue,
             high_limits,
         })
     }
@@ -331,35 +442,60 @@ impl QueryParams {
             || self.generator.is_some()
             || !self.pages.is_empty()
     }
+}
 
-    /// Whether the client's `continue` says module `name` is done.
-    fn is_done(&self, name: &str) -> bool {
-        self.done.iter().any(|d| d == name)
+/// `limits`: the limit each module used where the client said `max`.
+/// MediaWiki records it when the module reads its parameters, so the key
+/// comes before `query` when nothing was in `query` yet.
+#[derive(Default)]
+struct Limits {
+    map: Map<String, Value>,
+    before_query: bool,
+}
+
+impl Limits {
+    fn record(&mut self, module: &str, limit: i64, query_started: bool) {
+        if self.map.is_empty() {
+            self.before_query = !query_started;
+        }
+        self.map.insert(module.into(), limit.into());
     }
 }
 
 pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
     let mut query = Map::new();
-    // Continuation parameters of the modules that have more to give.
-    let mut pending = Map::new();
-    let mut unfinished: Vec<&str> = Vec::new();
-    let mut limits = Map::new();
-    let mut generator_next = None;
-    if !params.pages.is_empty() {
-        let mut set = pageset::resolve(&params.pages, ctx).await?;
-        if let Some(generator) = &params.generator {
-            let (titles, next) = templates::generate(&set.entries, generator, ctx)
-                .await
-                .map_err(|e| e.in_module(templates::TEMPLATES.path))?;
-            generator_next = next;
-            let generated = pageset::PageSetParams {
-                titles,
-                redirects: params.pages.redirects,
-                ..pageset::PageSetParams::default()
-            };
-            set = pageset::resolve(&generated, ctx).await?;
-            set.normalized.clear();
-        }
+    let mut limits = Limits::default();
+    let mut continuation = params.continuation;
+    let has_pages = !params.pages.is_empty() || params.generator.is_some();
+    if has_pages && !continuation.generator_done() {
+        let generated = params.generator.is_some();
+        let mut set = match params.generator {
+            Some(generator) => {
+                let spec = generator.spec();
+                if let Generator::List(list) = &generator
+                    && let Some(limit) = list.max_limit()
+                {
+                    limits.record(spec.name, limit, false);
+                }
+                let (titles, next) = generator
+                    .run(&params.pages, ctx)
+                    .await
+                    .map_err(|e| e.in_module(spec.path))?;
+                if let Some((param, value)) = next {
+                    continuation.add_generator(spec.name, &param, value);
+                }
+                let sitename = ctx.app.pages.sitename();
+                let generated = pageset::PageSetParams {
+                    titles: titles.iter().map(|t| t.text(sitename)).collect(),
+                    redirects: params.pages.redirects,
+                    ..pageset::PageSetParams::default()
+                };
+                let mut set = pageset::resolve(&generated, ctx).await?;
+                set.normalized.clear();
+                set
+            }
+            None => pageset::resolve(&params.pages, ctx).await?,
+        };
         for prop in &params.props {
             if let Prop::Revisions(revisions) = prop {
                 revisions::check(revisions, set.is_multiple())
@@ -367,46 +503,74 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
             }
         }
         for prop in &params.props {
-            match prop {
-                Prop::Info(info) if !params.is_done("info") => {
+            let (spec, limit) = match prop {
+                Prop::StashImageInfo(_) => continue,
+                Prop::Info(_) => (&info::INFO, None),
+                Prop::ImageInfo(p) => (&imageinfo::IMAGEINFO, p.limit_is_max.then_some(p.limit)),
+                Prop::Revisions(_) => (&revisions::REVISIONS, None),
+                Prop::Links(p) => (
+                    linkprops::spec(p.name()),
+                    p.limit_is_max.then_some(p.limit()),
+                ),
+                Prop::FileUsage(p) => (&fileprops::FILEUSAGE, p.limit_is_max.then_some(p.limit())),
+                Prop::Duplicates(p) => (
+                    &fileprops::DUPLICATEFILES,
+                    p.limit_is_max.then_some(p.limit()),
+                ),
+                Prop::CategoryInfo => (&fileprops::CATEGORYINFO, None),
+            };
+            if !continuation.runs(spec.name) {
+                continue;
+            }
+            if let Some(limit) = limit {
+                limits.record(spec.name, limit, !set.entries.is_empty());
+            }
+            let continue_param = format!("{}continue", spec.prefix);
+            let next = match prop {
+                Prop::Info(info) => {
                     for entry in &mut set.entries {
                         info::add(entry, info, ctx).await?;
                     }
+                    None
                 }
-                Prop::ImageInfo(imageinfo) if !params.is_done("imageinfo") => {
-                    if imageinfo.limit_is_max {
-                        limits.insert("imageinfo".into(), imageinfo.limit.into());
-                    }
+                Prop::ImageInfo(imageinfo) => {
                     let single = set.entries.len() == 1;
                     for entry in &mut set.entries {
                         if let Some(next) = imageinfo::add(entry, imageinfo, single, ctx).await? {
-                            pending.extend(next);
-                            unfinished.push("imageinfo");
+                            for (param, value) in next {
+                                let value = value.as_str().map(str::to_owned);
+                                continuation.add(spec.name, &param, value.unwrap_or_default());
+                            }
                         }
                     }
+                    None
                 }
-                Prop::Revisions(revisions) if !params.is_done("revisions") => {
+                Prop::Revisions(revisions) => {
                     let run = revisions::add(&mut set.entries, revisions, params.high_limits, ctx)
                         .await
-                        .map_err(|e| e.in_module(revisions::REVISIONS.path))?;
-                    if let Some(next) = run.next {
-                        pending.insert("rvcontinue".into(), next.into());
-                        unfinished.push("revisions");
-                    }
+                        .map_err(|e| e.in_module(spec.path))?;
                     if let Some(limit) = run.limit_used {
-                        limits.insert("revisions".into(), limit.into());
+                        limits.record(spec.name, limit, !set.entries.is_empty());
                     }
+                    run.next
                 }
-                Prop::Templates(templates) if !params.is_done("templates") => {
-                    let next = templates::add(&mut set.entries, templates, ctx)
-                        .await
-                        .map_err(|e| e.in_module(templates::TEMPLATES.path))?;
-                    if let Some(next) = next {
-                        pending.insert("tlcontinue".into(), next.into());
-                        unfinished.push("templates");
-                    }
+                Prop::Links(links) => linkprops::add(&mut set.entries, links, ctx)
+                    .await
+                    .map_err(|e| e.in_module(spec.path))?,
+                Prop::FileUsage(usage) => fileprops::add_file_usage(&mut set.entries, usage, ctx)
+                    .await
+                    .map_err(|e| e.in_module(spec.path))?,
+                Prop::Duplicates(dups) => fileprops::add_duplicates(&mut set.entries, dups, ctx)
+                    .await
+                    .map_err(|e| e.in_module(spec.path))?,
+                Prop::CategoryInfo => {
+                    fileprops::add_category_info(&mut set.entries, ctx).await?;
+                    None
                 }
-                _ => {}
+                Prop::StashImageInfo(_) => None,
+            };
+            if let Some(next) = next {
+                continuation.add(spec.name, &continue_param, next);
             }
         }
         if !set.normalized.is_empty() {
@@ -421,11 +585,14 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                 pageset::bad_revision_ids(&set.bad_revision_ids, ctx),
             );
         }
-        let pages = pageset::render(set.entries, ctx.output.fv);
-        if params.index_page_ids {
-            query.insert("pageids".into(), pageset::page_ids(&pages));
+        if !set.entries.is_empty() {
+            let by_title = generated || !params.pages.titles.is_empty();
+            let pages = pageset::render(set.entries, ctx.output.fv, by_title);
+            if params.index_page_ids {
+                query.insert("pageids".into(), pageset::page_ids(&pages));
+            }
+            query.insert("pages".into(), pages);
         }
-        query.insert("pages".into(), pages);
     }
     for prop in params.props {
         if let Prop::StashImageInfo(stash) = prop {
@@ -435,14 +602,18 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
             query.insert("stashimageinfo".into(), list);
         }
     }
-    let pages_unfinished = !unfinished.is_empty();
     for list in params.lists {
-        let name = list.spec().name;
+        let spec = list.spec();
+        if !continuation.runs(spec.name) {
+            continue;
+        }
+        if let Some(limit) = list.max_limit() {
+            limits.record(spec.name, limit, !query.is_empty());
+        }
         let batch = list.execute(ctx).await?;
-        query.insert(name.into(), batch.items);
-        if let Some((key, value)) = batch.next {
-            pending.insert(key, value.into());
-            unfinished.push(name);
+        query.insert(spec.name.into(), batch.items);
+        if let Some((param, value)) = batch.next {
+            continuation.add(spec.name, &param, value);
         }
     }
     for meta in params.meta {
@@ -464,36 +635,18 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
             }
         }
     }
+    let before_query = limits.before_query;
+    let mut limits = (!limits.map.is_empty()).then_some(Value::Object(limits.map));
+    if before_query && let Some(limits) = limits.take() {
+        ctx.output.add("limits", limits);
+    }
     if !query.is_empty() {
         ctx.output.add("query", Value::Object(query));
     }
-    if !limits.is_empty() {
-        ctx.output.add("limits", Value::Object(limits));
+    if let Some(limits) = limits {
+        ctx.output.add("limits", limits);
     }
-    if let Some(next) = &generator_next {
-        pending.insert("gtlcontinue".into(), next.clone().into());
-    }
-    if !pending.is_empty() {
-        // The page set's part is "-" once its pages are done (with a
-        // generator: its continue parameter), then the modules done so far.
-        let finished: Vec<&str> = params
-            .modules
-            .iter()
-            .copied()
-            .filter(|m| !unfinished.contains(m))
-            .collect();
-        let value = match (&generator_next, pages_unfinished) {
-            // The next batch of generated pages runs every module afresh.
-            (Some(_), false) => "gtlcontinue||".to_owned(),
-            (_, true) => format!("||{}", finished.join("|")),
-            (None, false) => format!("-||{}", finished.join("|")),
-        };
-        pending.insert("continue".into(), value.into());
-        ctx.output.add_on_top("continue", Value::Object(pending));
-    }
-    if !pages_unfinished && let Some(flag) = ctx.output.flag(true) {
-        ctx.output.add_on_top("batchcomplete", flag);
-    }
+    continuation.write(&mut ctx.output, params.raw_continue);
     Ok(())
 }
 

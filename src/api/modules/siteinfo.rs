@@ -94,7 +94,7 @@ pub async fn execute(
         let value = match prop {
             "general" => general(ctx, ctx.app.db.version().await?),
             "namespaces" => namespaces(ctx),
-            "namespacealiases" => namespace_aliases(),
+            "namespacealiases" => namespace_aliases(ctx),
             "fileextensions" => Value::Array(
                 ctx.app
                     .config
@@ -314,11 +314,13 @@ fn namespaces(ctx: &Ctx<'_>) -> Value {
     Value::Object(all)
 }
 
-fn namespace_aliases() -> Value {
+/// fv1 gives an alias as `*`, fv2 as `alias`.
+fn namespace_aliases(ctx: &Ctx<'_>) -> Value {
+    let key = ctx.output.content_key("alias");
     Value::Array(
         NAMESPACE_ALIASES
             .iter()
-            .map(|(id, alias)| json!({"id": id, "alias": alias}))
+            .map(|(id, alias)| json!({"id": id, key: alias}))
             .collect(),
     )
 }
