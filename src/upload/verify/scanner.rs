@@ -6,11 +6,11 @@
 //! markup (`<!DOCTYPE html`, `<body`, `<head`, `<html`, `<script`), decodes
 //! character references and then looks for script types and `javascript:`
 //! URLs. Here the markup patterns run on the bytes and the script patterns
-//! on the decoded text, both without case, each as a DFA that is stepped
-//! only from the places where a match can begin (a `<`; a `type`, `href`,
-//! `src`, `data` or `url`), which SIMD searches find. Text without markup
-//! is skipped at memory speed, and the answer is the one a whole-file
-//! search gives, wherever the pieces are cut.
+//! on the lowercased text with its references decoded, each as a DFA that
+//! is stepped only from the places where a match can begin (a `<`; a
+//! `type`, `href`, `src`, `data` or `url`), which SIMD searches find. Text
+//! without markup is skipped at memory speed, and the answer is the one a
+//! whole-file search gives, wherever the pieces are cut.
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -61,17 +61,23 @@ enum Encoding {
 }
 
 /// A character reference after its `&`, as `Sanitizer::decodeCharReferences`
-/// reads one. Its bytes are given to the script search as literal text as
-/// they come (what they are if the reference turns out not to be one);
-/// `before` is that search's state at the `&`, to start again from with the
-/// decoded character if it is one.
+/// reads one. Its bytes are kept as literal text (what they are if it turns
+/// out not to be a reference); a long one's are given to the script search
+/// as they come, `before` being that search's state at the `&`, to start
+/// again from with the decoded character if it is a reference after all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Reference {
     before: SearchState,
-    /// The literal text matched a pattern: found, unless it is a reference.
+    /// The literal text not yet given to the search (none once it is long).
+    literal: Vec<u8>,
+    /// The literal text given to the search matched a pattern: found,
+    /// unless it is a reference.
     literal_matched: bool,
     body: Body,
 }
+
+/// How much of a reference's text is kept before it goes to the search.
+const KEPT_LITERAL: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Body {
@@ -88,6 +94,10 @@ enum Body {
     /// `&` and a name, lowercased (MediaWiki lowercases the sample first).
     Name(String),
 }
+
+/// How many bytes the search steps through at its start before it looks
+/// for the next candidate instead: in markup, candidates are close together.
+const STEPS_BEFORE_SEARCHING: usize = 16;
 
 /// The longest name a reference can have and still be one of the ASCII
 /// entities once lowercased (`commat`, `dollar`...).
@@ -196,10 +206,8 @@ impl ScriptScan {
             }
         }
         // A reference without its `;` is literal text.
-        if self
-            .reference
-            .take()
-            .is_some_and(|reference| reference.literal_matched)
+        if let Some(reference) = self.reference.take()
+            && (reference.literal_matched || SCRIPT.feed(&mut self.script, &reference.literal))
         {
             return true;
         }
@@ -212,7 +220,18 @@ impl ScriptScan {
             self.found = true;
             return;
         }
-        self.feed_script_search(text);
+        // Lowercased, as MediaWiki does before decoding references, so that
+        // the keywords are found by a case-sensitive (SIMD) search.
+        let mut lowered = [0u8; 16 * 1024];
+        for block in text.chunks(lowered.len()) {
+            let lowered = &mut lowered[..block.len()];
+            lowered.copy_from_slice(block);
+            lowered.make_ascii_lowercase();
+            self.feed_script_search(lowered);
+            if self.found {
+                return;
+            }
+        }
     }
 
     /// The text to the script search, its references decoded.
@@ -239,11 +258,10 @@ impl ScriptScan {
     }
 
     fn begin_reference(&mut self) {
-        let before = self.script;
-        let literal_matched = SCRIPT.feed(&mut self.script, b"&");
         self.reference = Some(Reference {
-            before,
-            literal_matched,
+            before: self.script,
+            literal: b"&".to_vec(),
+            literal_matched: false,
             body: Body::Empty,
         });
     }
@@ -300,8 +318,13 @@ impl ScriptScan {
             _ => false,
         };
         if goes_on {
-            if !reference.literal_matched {
-                reference.literal_matched = SCRIPT.feed(&mut self.script, &[byte]);
+            if reference.literal_matched {
+                return;
+            }
+            reference.literal.push(byte);
+            if reference.literal.len() > KEPT_LITERAL {
+                reference.literal_matched = SCRIPT.feed(&mut self.script, &reference.literal);
+                reference.literal.clear();
             }
             return;
         }
@@ -322,13 +345,19 @@ impl ScriptScan {
             return;
         };
         match replacement {
-            Some(replacement) => {
+            Some(mut replacement) => {
                 self.script = reference.before;
+                replacement.make_ascii_lowercase();
                 self.found = SCRIPT.feed(&mut self.script, &replacement);
             }
             None if reference.literal_matched => self.found = true,
             // Not a reference: its text stays, and this byte is read anew.
-            None => self.feed_script_search(&[byte]),
+            None => {
+                self.found = SCRIPT.feed(&mut self.script, &reference.literal);
+                if !self.found {
+                    self.feed_script_search(&[byte]);
+                }
+            }
         }
     }
 }
@@ -389,7 +418,8 @@ fn fingerprint() -> u64 {
 
 impl Patterns {
     /// `patterns` without case, as bytes (PCRE without `/u`); every match
-    /// begins with one of `starts`. The patterns are constant.
+    /// begins with one of `starts` (the stream is lowercased where they
+    /// have letters). The patterns are constant.
     fn new(patterns: &[&str], starts: &[&str]) -> Patterns {
         let dfa = dense::Builder::new()
             .configure(
@@ -413,7 +443,6 @@ impl Patterns {
             Err(error) => panic!("no start state for {patterns:?}: {error}"),
         };
         let starts = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(starts);
         let starts = match starts {
@@ -454,6 +483,7 @@ impl Patterns {
     fn feed(&self, state: &mut SearchState, bytes: &[u8]) -> bool {
         let mut at = 0;
         let mut current = state.and_then(|id| self.state_id(id));
+        let mut at_start = 0;
         loop {
             match current {
                 Some(mut id) => loop {
@@ -466,15 +496,23 @@ impl Patterns {
                     if self.dfa.is_match_state(id) {
                         return true;
                     }
+                    // Back at the start: keep stepping while candidates are
+                    // dense, search when they are not.
                     if id == self.start {
-                        current = None;
-                        break;
+                        at_start += 1;
+                        if at_start == STEPS_BEFORE_SEARCHING {
+                            current = None;
+                            break;
+                        }
+                    } else {
+                        at_start = 0;
                     }
                 },
                 None => match self.starts.find(&bytes[at..]) {
                     Some(found) => {
                         at += found.start();
                         current = Some(self.start);
+                        at_start = 0;
                     }
                     None => {
                         // A literal may begin in the last bytes.
@@ -485,6 +523,7 @@ impl Patterns {
                         }
                         at = tail;
                         current = Some(self.start);
+                        at_start = 0;
                     }
                 },
             }
