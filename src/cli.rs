@@ -146,10 +146,14 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let admin = config.admin_user.clone();
+    let password_file = crate::startup::admin_password_file(&config);
     let app = Application::build(config).await?;
     if let Some(password) = &app.generated_admin_password {
         println!("Created the administrator account {admin:?} with password: {password}");
-        println!("(shown once; change it with `wikiupload user passwd {admin} --password ...`)");
+        println!(
+            "(also in {}, readable by this user only: delete it once noted; change the password with `wikiupload user passwd {admin} --password ...`)",
+            password_file.display()
+        );
     }
     tracing::info!(address = %app.local_addr(), api = app.api_url(), "wikiupload is listening");
     let site = format!("{}index.php", app.api_url().trim_end_matches("api.php"));
@@ -255,8 +259,11 @@ async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only where a person reads them, not into files.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colours)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => logs.init(),

@@ -82,6 +82,12 @@ pub struct Config {
     pub copy_upload_timeout: u64,
     pub copy_upload_allow_private_addresses: bool,
     pub enable_async_uploads: bool,
+    /// Chunked uploads one user may have in progress; 0: no limit.
+    pub max_user_unfinished_uploads: u64,
+    /// Bytes one user may hold in the stash (entries and chunks received).
+    pub max_user_stash_size: u64,
+    /// Jobs (assembly, publish, URL fetch) one user may have queued.
+    pub max_user_queued_jobs: u64,
     pub admin_user: String,
     pub admin_password: SecretString,
     pub users: Vec<SeedUser>,

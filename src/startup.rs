@@ -31,6 +31,10 @@ pub enum StartupError {
     Seed(#[from] auth::AuthError),
     #[error("cannot create the data directory {0}: {1}")]
     DataDir(String, std::io::Error),
+    #[error("the data directory {0} is not writable: {1}")]
+    DataDirNotWritable(String, std::io::Error),
+    #[error("cannot write the administrator's password to {0}: {1}")]
+    AdminPasswordFile(String, std::io::Error),
     #[error("cannot recover the file store: {0}")]
     FileStore(#[from] UploadError),
     #[error("cannot complete the pages of an earlier release: {0}")]
@@ -102,8 +106,13 @@ pub struct Application {
 /// Opens the database (applying migrations) and builds the services that
 /// share it. Used by `serve` and by the admin commands alike.
 pub async fn open_accounts(config: &Config) -> Result<(Database, Accounts), StartupError> {
+    let data_dir = config.data_dir.display().to_string();
     std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| StartupError::DataDir(config.data_dir.display().to_string(), e))?;
+        .map_err(|e| StartupError::DataDir(data_dir.clone(), e))?;
+    // Uploads write here (on PostgreSQL nothing else would notice before
+    // the first upload fails).
+    tempfile::NamedTempFile::new_in(&config.data_dir)
+        .map_err(|e| StartupError::DataDirNotWritable(data_dir, e))?;
     let db = Database::connect(&config.database_url(), config.database_max_connections).await?;
     let policy = RightsPolicy::new(
         config.group_permissions.clone(),
@@ -115,9 +124,8 @@ pub async fn open_accounts(config: &Config) -> Result<(Database, Accounts), Star
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
-        let data_dir_lock = DataDirLock::acquire(&config.data_dir)?;
-        let (db, accounts) = open_accounts(&config).await?;
-        let generated_admin_password = accounts.seed(&config).await?;
+        // The listeners first: a busy port must not leave a new database
+        // and an administrator whose generated password nobody saw.
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartupError::Bind(config.listen, e))?;
@@ -129,6 +137,12 @@ impl Application {
             ),
             None => None,
         };
+        let data_dir_lock = DataDirLock::acquire(&config.data_dir)?;
+        let (db, accounts) = open_accounts(&config).await?;
+        let generated_admin_password = accounts.seed(&config).await?;
+        if let Some(password) = &generated_admin_password {
+            write_admin_password(&config, password)?;
+        }
         let bound = listener
             .local_addr()
             .map_err(|e| StartupError::Bind(config.listen, e))?;
@@ -237,6 +251,25 @@ impl Application {
         drop(self.data_dir_lock);
         Ok(())
     }
+}
+
+/// Where a generated administrator password is kept, readable by the
+/// server's user only, so that it is not lost with the first start's
+/// output.
+pub fn admin_password_file(config: &Config) -> std::path::PathBuf {
+    config.data_dir.join("admin-password.txt")
+}
+
+fn write_admin_password(config: &Config, password: &str) -> Result<(), StartupError> {
+    use std::io::Write;
+    let path = admin_password_file(config);
+    let failed = |e| StartupError::AdminPasswordFile(path.display().to_string(), e);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(failed)?;
+    writeln!(file, "{} {password}", config.admin_user).map_err(failed)
 }
 
 /// Makes the file store consistent before serving, in this order:

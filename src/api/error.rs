@@ -406,6 +406,10 @@ impl From<UploadError> for ApiError {
                 }
             }
             UploadError::PublishInProgress => simple("publishfailed", err.to_string()),
+            UploadError::TooManyUnfinished(_) | UploadError::StashFull(_) => {
+                simple("stashfailed", err.to_string())
+            }
+            UploadError::TooManyJobs(_) => simple("ratelimited", err.to_string()),
             UploadError::RateLimited => ApiError::new(
                 "ratelimited",
                 Message::new("apierror-ratelimited", vec![], err.to_string()),

@@ -28,7 +28,40 @@ pub fn router(app: Arc<AppState>) -> axum::Router {
             &format!("{base}/images/{{*path}}"),
             axum::routing::get(original),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            private_wiki_gate,
+        ))
         .with_state(app)
+}
+
+/// MediaWiki's `img_auth.php`: on a private wiki (`*` lacks `read`),
+/// originals, old versions and thumbnails go only to sessions with `read`,
+/// marked so that no shared cache keeps them. A public wiki's files are
+/// served without looking at the session.
+pub(super) async fn private_wiki_gate(
+    State(app): State<Arc<AppState>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let everyone = app.accounts.policy().rights_of(&["*".to_owned()]);
+    if everyone.iter().any(|right| right == "read") {
+        return next.run(request).await;
+    }
+    let identity = super::identity_of(&app, request.headers()).await;
+    if !identity.is_some_and(|i| i.has_right("read")) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CACHE_CONTROL, "private")],
+            "Access denied: you must log in to read files on this wiki.\n",
+        )
+            .into_response();
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+    headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
+    response
 }
 
 /// `/images/<h>/<hh>/<Name>` and `/images/archive/<h>/<hh>/<TS>!<Name>`.
@@ -126,12 +159,15 @@ pub(super) async fn serve(
 }
 
 /// The stash entry `key` of the requesting user, or the refusal to answer.
+/// Like Special:UploadStash, it takes the `upload` right (a bot password
+/// needs an upload grant).
 pub(super) async fn own_stash_entry(
     app: &AppState,
     key: &str,
     headers: &axum::http::HeaderMap,
 ) -> Result<crate::storage::StashRow, Box<Response>> {
-    let Some(user) = super::session_user(app, headers).await else {
+    let identity = super::identity_of(app, headers).await;
+    let Some(user) = identity.as_ref().and_then(|i| i.user.as_ref()) else {
         return Err(Box::new(
             (
                 StatusCode::FORBIDDEN,
@@ -140,8 +176,17 @@ pub(super) async fn own_stash_entry(
                 .into_response(),
         ));
     };
+    if !identity.as_ref().is_some_and(|i| i.has_right("upload")) {
+        return Err(Box::new(
+            (
+                StatusCode::FORBIDDEN,
+                "You do not have permission to see stashed files (the upload right).",
+            )
+                .into_response(),
+        ));
+    }
     app.uploads
-        .stash_entry(key, Some(user))
+        .stash_entry(key, Some(user.id))
         .await
         .map_err(|_| Box::new(not_found()))
 }

@@ -8,7 +8,7 @@ mod files;
 mod message;
 pub mod metrics;
 pub mod modules;
-mod multipart_framing;
+pub mod multipart_framing;
 mod ops;
 mod params;
 mod request;
@@ -32,7 +32,7 @@ pub use error::ApiError;
 pub use message::Message;
 use modules::ModuleSpec;
 pub use params::{ParamReader, ParamSpec, ParamType};
-use request::RawParams;
+pub use request::RawParams;
 pub use response::{ErrorFormat, FormatVersion, Output};
 
 use crate::auth::{self, Accounts, CookieChange, Identity, Session, SessionKind, SessionStore};
@@ -87,12 +87,48 @@ pub fn router(app: Arc<AppState>) -> Router {
     Router::new()
         .route(&path, any(api_php))
         .with_state(app.clone())
-        .merge(files::router(app.clone()))
-        .merge(thumbs::router(app.clone()))
+        .merge(
+            files::router(app.clone())
+                .merge(thumbs::router(app.clone()))
+                .layer(axum::middleware::from_fn(log_request)),
+        )
         .merge(ops::router(app))
 }
 
 pub use ops::{metrics_router, reserve_router};
+
+/// One log line per request outside api.php (files, thumbnails, pages),
+/// which has its own: method, the kind of path, status, bytes and
+/// duration; never the path itself, the query string or cookies.
+pub async fn log_request(request: Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path();
+    let class = if path.contains("/images/thumb/") || path.ends_with("/thumb.php") {
+        "thumbnail"
+    } else if path.contains("/images/") {
+        "file"
+    } else if path.contains("/resources/") {
+        "icon"
+    } else {
+        "page"
+    };
+    let response = next.run(request).await;
+    let bytes: u64 = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .unwrap_or(0);
+    tracing::info!(
+        method = %method,
+        class,
+        status = response.status().as_u16(),
+        bytes,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
 
 /// What the request log and the metrics say of one API request. Only
 /// these fields are logged: never parameters as such, cookies or headers,
@@ -104,6 +140,9 @@ struct RequestFacts {
     filename: Option<String>,
     /// `file`, `chunk`, `url` or `filekey`, for action=upload.
     source: Option<&'static str>,
+    /// The module answered `result: Warning` (an upload stopped by
+    /// warnings): counted apart from plain successes.
+    warning: bool,
 }
 
 async fn api_php(
@@ -125,11 +164,16 @@ async fn api_php(
         .instrument(span.clone())
         .await;
     let _entered = span.enter();
-    let result = response
+    let error = response
         .headers()
         .get("mediawiki-api-error")
         .and_then(|v| v.to_str().ok())
-        .map_or("ok", |codes| codes.split(',').next().unwrap_or(codes));
+        .map(|codes| codes.split(',').next().unwrap_or(codes));
+    let result = match (error, facts.warning) {
+        (Some(code), _) => code,
+        (None, true) => "warning",
+        (None, false) => "ok",
+    };
     let action = facts.action.unwrap_or("-");
     let seconds = started.elapsed().as_secs_f64();
     app.metrics.count_request(action, result);
@@ -211,11 +255,6 @@ pub async fn identity_of(app: &AppState, headers: &HeaderMap) -> Option<Identity
         .await
         .ok()?;
     app.accounts.identity(&session).await.ok()
-}
-
-/// The user a request's session cookies belong to.
-async fn session_user(app: &AppState, headers: &HeaderMap) -> Option<i64> {
-    identity_of(app, headers).await?.user.map(|u| u.id)
 }
 
 pub(crate) use files::stashed as stashed_file;
@@ -380,6 +419,10 @@ async fn answer_api(
     };
     if outcome.is_ok() {
         warn_unused(&raw, &mut ctx.output);
+        facts.warning = facts
+            .action
+            .and_then(|action| ctx.output.get(action))
+            .is_some_and(|answer| answer.get("result").and_then(Value::as_str) == Some("Warning"));
     }
     let Ctx {
         mut output,
@@ -448,7 +491,11 @@ async fn run_action(
             return Err(ApiError::bad_token().in_module(spec.path));
         }
     }
-    if spec.read_rights && !ctx.identity.has_right("read") {
+    let read_mode = match &parsed {
+        modules::Parsed::Query(query) => query.is_read_mode(),
+        _ => spec.read_rights,
+    };
+    if read_mode && !ctx.identity.has_right("read") {
         return Err(ApiError::read_api_denied().in_module(spec.path));
     }
     if spec.write && !ctx.identity.has_right("writeapi") {
@@ -810,6 +857,7 @@ fn render(
             cookie.set_path("/");
             cookie.set_http_only(true);
             cookie.set_secure(secure);
+            cookie.set_same_site(cookie::SameSite::Lax);
             append_cookie(headers, &cookie);
         }
         Some(CookieChange::Clear(kind)) => {
@@ -817,6 +865,7 @@ fn render(
             cookie.set_path("/");
             cookie.set_http_only(true);
             cookie.set_secure(secure);
+            cookie.set_same_site(cookie::SameSite::Lax);
             cookie.make_removal();
             append_cookie(headers, &cookie);
         }

@@ -78,6 +78,11 @@ impl Output {
     }
 
     /// Appends (or replaces in place) a top-level key.
+    /// What has been added under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.body.get(key)
+    }
+
     pub fn add(&mut self, key: &str, value: impl Into<Value>) {
         self.body.insert(key.to_owned(), value.into());
     }

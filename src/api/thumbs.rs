@@ -27,6 +27,11 @@ pub fn router(app: Arc<AppState>) -> axum::Router {
     let base = app.config.script_path.clone();
     axum::Router::new()
         .route(&format!("{base}/thumb.php"), axum::routing::get(thumb_php))
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            super::files::private_wiki_gate,
+        ))
+        // The icons are the software's, not the wiki's: always public.
         .route(
             &format!("{base}/resources/assets/file-type-icons/{{icon}}"),
             axum::routing::get(icon),

@@ -16,6 +16,7 @@ mod links;
 mod listings;
 mod page_listings;
 mod pages;
+mod quotas;
 mod sessions;
 mod throttle;
 mod upload_status;

@@ -262,6 +262,13 @@ impl Uploads {
             }
         }
         let extension = named.name.extension().to_owned();
+        if !matches!(&request.target, ChunkTarget::Continue(_) if stopped_by_warnings) {
+            if matches!(request.target, ChunkTarget::New) {
+                self.check_unfinished_uploads(request.user_id).await?;
+            }
+            self.check_stash_bytes(request.user_id, request.chunk.size)
+                .await?;
+        }
         let (key, received) = match request.target {
             ChunkTarget::New => {
                 let size = request.chunk.size;

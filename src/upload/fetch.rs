@@ -70,6 +70,17 @@ impl FetchPolicy {
         self.timeout.min(MAX_CONNECT_TIMEOUT)
     }
 
+    /// Why `ip` is refused, for the operator's log: a private address
+    /// names the key that would allow it.
+    fn refusal(&self, ip: IpAddr) -> String {
+        match classify_address(ip) {
+            AddressClass::Private => format!(
+                "the private address {ip} is refused (copy_upload_allow_private_addresses allows it)"
+            ),
+            _ => format!("the address {ip} is refused"),
+        }
+    }
+
     /// Whether this policy forbids connecting to `ip`.
     pub fn refuses(&self, ip: IpAddr) -> bool {
         match classify_address(ip) {
@@ -228,7 +239,24 @@ pub fn classify_address(ip: IpAddr) -> AddressClass {
     }
 }
 
+/// Cloud metadata services that sit inside otherwise private ranges, so
+/// that `copy_upload_allow_private_addresses` would let them through:
+/// refused always. (The common 169.254.169.254 and the other link-local
+/// ones are reserved anyway.)
+const METADATA_V4: [Ipv4Addr; 1] = [
+    Ipv4Addr::new(100, 100, 100, 200), // Alibaba Cloud, inside 100.64.0.0/10
+];
+
+/// fd00:ec2::/64 (inside fc00::/7): AWS's IPv6 instance metadata
+/// (fd00:ec2::254), DNS and time services.
+fn is_aws_ipv6_service(segments: [u16; 8]) -> bool {
+    segments[..4] == [0xfd00, 0x0ec2, 0, 0]
+}
+
 fn classify_v4(ip: Ipv4Addr) -> AddressClass {
+    if METADATA_V4.contains(&ip) {
+        return AddressClass::Reserved;
+    }
     let [a, b, c, _] = ip.octets();
     let shared = a == 100 && (b & 0xc0) == 64; // 100.64.0.0/10, carrier-grade NAT
     if ip.is_loopback() || ip.is_private() || shared {
@@ -257,6 +285,9 @@ fn classify_v6(ip: Ipv6Addr) -> AddressClass {
         return classify_v4(v4);
     }
     let s = ip.segments();
+    if is_aws_ipv6_service(s) {
+        return AddressClass::Reserved;
+    }
     if (s[0] & 0xfe00) == 0xfc00 {
         return AddressClass::Private; // fc00::/7, unique local
     }
@@ -302,13 +333,28 @@ fn embedded_ipv4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
 /// `a.example.org`, not `example.org` nor `a.b.example.org`. An empty list
 /// allows every host. Labels compare ASCII case-insensitively (MediaWiki is
 /// case-sensitive, but the URL parser lowercases host names, so a pattern
-/// written `Example.org` would otherwise never match).
-pub fn domain_allowed(host: &str, patterns: &[String]) -> bool {
+/// written `Example.org` would otherwise never match). Beyond MediaWiki, a
+/// pattern may end in `:PORT` (`files.example.org:8443`): it then matches
+/// that port only (`port`: the URL's, or its scheme's default); a pattern
+/// without one matches any port.
+pub fn domain_allowed(host: &str, port: u16, patterns: &[String]) -> bool {
     if patterns.is_empty() {
         return true;
     }
     let labels: Vec<&str> = host.split('.').collect();
     patterns.iter().any(|pattern| {
+        let (pattern, wanted_port) = match pattern.rsplit_once(':') {
+            Some((name, digits)) if !name.contains(':') || name.ends_with(']') => {
+                match digits.parse::<u16>() {
+                    Ok(wanted) => (name, Some(wanted)),
+                    Err(_) => return false,
+                }
+            }
+            _ => (pattern.as_str(), None),
+        };
+        if wanted_port.is_some_and(|wanted| wanted != port) {
+            return false;
+        }
         let pieces: Vec<&str> = pattern.split('.').collect();
         pieces.len() == labels.len()
             && pieces
@@ -333,7 +379,8 @@ pub fn check_source(url: &str, policy: &FetchPolicy) -> Result<(), FetchError> {
         });
     };
     let host = parsed.host_str().unwrap_or_default();
-    if !domain_allowed(host, &policy.allowed_domains) {
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    if !domain_allowed(host, port, &policy.allowed_domains) {
         return Err(FetchError::DomainNotAllowed {
             host: host.to_owned(),
         });
@@ -347,7 +394,7 @@ pub fn check_source(url: &str, policy: &FetchPolicy) -> Result<(), FetchError> {
         && policy.refuses(ip)
     {
         return Err(FetchError::UrlNotAllowed {
-            reason: format!("the address {ip} is refused"),
+            reason: policy.refusal(ip),
         });
     }
     Ok(())
@@ -459,9 +506,9 @@ async fn resolve_checked(url: &Url, policy: &FetchPolicy) -> Result<Vec<SocketAd
     if let Some(refused) = addrs.iter().find(|addr| policy.refuses(addr.ip())) {
         return Err(FetchError::UrlNotAllowed {
             reason: format!(
-                "{} resolves to the refused address {}",
+                "{} resolves to {}",
                 host_for_messages(url),
-                refused.ip()
+                policy.refusal(refused.ip())
             ),
         });
     }
@@ -529,18 +576,22 @@ fn redirect_target(current: &Url, response: &reqwest::Response) -> Result<Option
         .map_err(|_| FetchError::InvalidUrl(location.into_owned()))
 }
 
+/// The refusal of a non-2xx answer. The client learns the status with its
+/// standard phrase only: a server's own reason phrase (which MediaWiki
+/// passes on) can describe an internal service, so it goes to the log.
 fn bad_status(response: &reqwest::Response) -> FetchError {
     let status: StatusCode = response.status();
     // hyper keeps the reason phrase only when it is not the standard one.
-    let reason = response
-        .extensions()
-        .get::<hyper::ext::ReasonPhrase>()
-        .map(|phrase| String::from_utf8_lossy(phrase.as_bytes()).into_owned())
-        .or_else(|| status.canonical_reason().map(str::to_owned))
-        .unwrap_or_default();
+    if let Some(phrase) = response.extensions().get::<hyper::ext::ReasonPhrase>() {
+        tracing::info!(
+            status = status.as_u16(),
+            reason = %String::from_utf8_lossy(phrase.as_bytes()),
+            "URL upload: the remote server refused"
+        );
+    }
     FetchError::BadStatus {
         status: status.as_u16(),
-        reason,
+        reason: status.canonical_reason().unwrap_or_default().to_owned(),
     }
 }
 
@@ -872,7 +923,7 @@ mod tests {
             ("::1", Private),
             ("::", Reserved),
             ("fc00::1", Private),
-            ("fd00:ec2::254", Private),
+            ("fd00:ec2::254", Reserved),
             ("fe80::1", Reserved),
             ("febf::1", Reserved),
             ("fec0::1", Reserved),
@@ -948,10 +999,52 @@ mod tests {
         ];
         for (host, patterns, expected) in cases {
             assert_eq!(
-                domain_allowed(host, &domains(patterns)),
+                domain_allowed(host, 443, &domains(patterns)),
                 *expected,
                 "{host} against {patterns:?}"
             );
+        }
+    }
+
+    #[test]
+    fn domain_patterns_may_name_a_port() {
+        let cases: &[(&str, u16, &str, bool)] = &[
+            ("files.example.org", 8443, "files.example.org:8443", true),
+            ("files.example.org", 443, "files.example.org:8443", false),
+            ("files.example.org", 8443, "files.example.org", true),
+            ("a.example.org", 80, "*.example.org:80", true),
+            ("a.example.org", 81, "*.example.org:80", false),
+            ("[::1]", 8080, "[::1]:8080", true),
+            ("[::1]", 8081, "[::1]:8080", false),
+            ("[::1]", 8081, "[::1]", true),
+            ("files.example.org", 80, "files.example.org:http", false),
+        ];
+        for (host, port, pattern, expected) in cases {
+            assert_eq!(
+                domain_allowed(host, *port, &domains(&[pattern])),
+                *expected,
+                "{host}:{port} against {pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn metadata_addresses_are_refused_even_where_private_ones_are_allowed() {
+        for text in [
+            "100.100.100.200",
+            "fd00:ec2::254",
+            "fd00:ec2::23",
+            "::ffff:100.100.100.200",
+            "169.254.169.254",
+            "169.254.170.2",
+            "fe80::a9fe:a9fe",
+        ] {
+            let ip: IpAddr = text.parse().expect("address");
+            assert!(policy().refuses(ip), "{text}");
+        }
+        for text in ["100.100.100.201", "fd00::1", "fd00:ec3::254", "10.0.0.1"] {
+            let ip: IpAddr = text.parse().expect("address");
+            assert!(!policy().refuses(ip), "{text}");
         }
     }
 
@@ -1143,7 +1236,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_servers_own_reason_phrase_is_reported() {
+    async fn the_servers_own_reason_phrase_is_not_passed_on() {
         // As Python's http.server answers in the reference transcripts.
         let port = spawn_raw(
             b"HTTP/1.0 404 File not found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -1155,7 +1248,7 @@ mod tests {
         assert_eq!(code, "http-bad-status");
         assert_eq!(
             text,
-            "There was a problem during the HTTP request: 404 File not found"
+            "There was a problem during the HTTP request: 404 Not Found"
         );
     }
 

@@ -228,6 +228,7 @@ impl Uploads {
     }
 
     async fn enqueue(&self, job: &Job, status: &UploadStatusRow) -> Result<(), UploadError> {
+        self.check_queued_jobs(status.user_id).await?;
         let payload = serde_json::to_string(job).map_err(std::io::Error::other)?;
         let kind = match job {
             Job::Assemble { .. } => "assemble",

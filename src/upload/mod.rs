@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod fsck;
 pub mod jobs;
 pub mod publish;
+pub mod quota;
 pub mod repo;
 pub mod spool;
 pub mod stash;
@@ -85,6 +86,21 @@ pub enum UploadError {
         reason: chunked::ChunkFailure,
         offset: Option<i64>,
     },
+    /// `max_user_unfinished_uploads`.
+    #[error(
+        "You have too many unfinished uploads (at most {0}): finish some, or wait until they expire."
+    )]
+    TooManyUnfinished(u64),
+    /// `max_user_stash_size`.
+    #[error(
+        "Your upload stash is full (at most {0} bytes): publish or remove files, or wait until they expire."
+    )]
+    StashFull(u64),
+    /// `max_user_queued_jobs`.
+    #[error(
+        "You have too many uploads waiting to be processed (at most {0}): wait until some are done."
+    )]
+    TooManyJobs(u64),
     /// `$wgRateLimits`' `upload` limit is reached.
     #[error("You've exceeded your rate limit. Please wait some time and try again.")]
     RateLimited,
@@ -196,6 +212,7 @@ pub struct Uploads {
     jobs_ready: Arc<tokio::sync::Notify>,
     /// Thumbnails of published files, purged when a file changes.
     thumbnails: media::Thumbnails,
+    quotas: quota::Quotas,
 }
 
 impl Uploads {
@@ -217,6 +234,7 @@ impl Uploads {
             chunk_locks: Arc::default(),
             jobs_ready: Arc::default(),
             job_failures: Arc::default(),
+            quotas: quota::Quotas::new(config),
             fetch_policy: Arc::new(fetch::FetchPolicy {
                 allowed_domains: config.copy_uploads_domains.clone(),
                 allow_private_addresses: config.copy_upload_allow_private_addresses,
@@ -518,6 +536,7 @@ impl Uploads {
         facts: &ContentFacts,
         extension: &str,
     ) -> Result<StashRow, UploadError> {
+        self.check_stash_bytes(user_id, file.size).await?;
         let (origin, extension) = match source {
             Source::Fetched(_) => ("url", ""),
             _ => ("file", extension),

@@ -49,7 +49,9 @@ pub fn router(app: Arc<AppState>) -> Router {
         )
         .route(&format!("{base}/static/{{name}}"), get(assets::serve));
     router = router.route("/", get(root));
-    router.with_state(app)
+    router
+        .with_state(app)
+        .layer(axum::middleware::from_fn(crate::api::log_request))
 }
 
 /// One request for a page: who asks (session, identity) and from where,
@@ -387,6 +389,15 @@ fn private(mut response: Response) -> Response {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(PAGE_CSP),
+    );
+    // For browsers without CSP's frame-ancestors (clickjacking).
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
     headers.insert(
         header::CACHE_CONTROL,

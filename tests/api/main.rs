@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access;
 mod browser;
 mod chunked;
 mod cli;
@@ -19,6 +20,7 @@ mod page_transcripts;
 mod pages;
 mod paraminfo;
 mod pgproxy;
+mod quotas;
 mod siteinfo;
 mod throttle;
 mod thumbs;

@@ -83,6 +83,10 @@ async fn metrics_count_requests_uploads_and_the_stash(backend: Backend) {
     assert_eq!(stashed["upload"]["result"], "Success");
     let refused = app.upload(&[("filename", "Nothing.png")], None).await;
     assert_eq!(refused["error"]["code"], "missingparam");
+    let warned = app
+        .upload(&[("filename", "Counted again.png")], Some(&bytes))
+        .await;
+    assert_eq!(warned["upload"]["result"], "Warning", "{warned}");
     let text = reqwest::get(format!("{}/metrics", base(&app)))
         .await
         .expect("answered")
@@ -104,6 +108,14 @@ async fn metrics_count_requests_uploads_and_the_stash(backend: Backend) {
         ),
         Some(1.0)
     );
+    assert_eq!(
+        sample(
+            &text,
+            "wikiupload_api_requests_total{action=\"upload\",result=\"warning\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
     let received = sample(&text, "wikiupload_upload_bytes_total{source=\"file\"}")
         .expect("upload bytes counted");
     assert!(received > bytes.len() as f64, "{received}");
@@ -112,9 +124,9 @@ async fn metrics_count_requests_uploads_and_the_stash(backend: Backend) {
             &text,
             "wikiupload_upload_duration_seconds_count{source=\"file\"}"
         ),
-        Some(2.0)
+        Some(3.0)
     );
-    assert_eq!(sample(&text, "wikiupload_stash_entries"), Some(1.0));
+    assert_eq!(sample(&text, "wikiupload_stash_entries"), Some(2.0));
     assert_eq!(sample(&text, "wikiupload_job_queue_depth"), Some(0.0));
     assert_eq!(sample(&text, "wikiupload_job_failures_total"), Some(0.0));
 }
@@ -295,6 +307,19 @@ async fn the_request_log_names_each_request_and_no_secret() {
     )))
     .await;
     assert_eq!(answer["upload"]["result"], "Success", "{answer}");
+    let url = answer["upload"]["imageinfo"]["url"].as_str().expect("url");
+    assert_eq!(
+        client.get(url).send().await.expect("answered").status(),
+        200
+    );
+    let page = format!(
+        "{}/index.php/File:Logged.png",
+        server.api.trim_end_matches("/api.php")
+    );
+    assert_eq!(
+        client.get(page).send().await.expect("answered").status(),
+        200
+    );
     server.terminate();
     assert_eq!(server.wait(Duration::from_secs(10)), Some(0));
     let log = server.log_text();
@@ -317,6 +342,17 @@ async fn the_request_log_names_each_request_and_no_secret() {
         .find(|line| line["action"] == "login")
         .unwrap_or_else(|| panic!("a login line: {log}"));
     assert_eq!(login["method"], "POST");
+    for class in ["file", "page"] {
+        let line = lines
+            .iter()
+            .find(|line| line["class"] == class)
+            .unwrap_or_else(|| panic!("a {class} line: {log}"));
+        assert_eq!(line["method"], "GET");
+        assert_eq!(line["status"], 200);
+        assert!(line["duration_ms"].is_u64());
+    }
+    let file_line = lines.iter().find(|line| line["class"] == "file");
+    assert!(file_line.is_some_and(|line| line["bytes"].as_u64() > Some(0)));
     // Neither the password, nor tokens, nor the session cookie.
     assert!(!log.contains(ADMIN_PASSWORD), "password logged");
     assert!(!log.contains(csrf.trim_end_matches("+\\")), "token logged");
@@ -534,3 +570,40 @@ on_both_backends!(
     health_and_readiness_are_reported,
     metrics_count_requests_uploads_and_the_stash,
 );
+
+/// A first start on a busy port creates nothing; a first start that
+/// generates the administrator's password keeps it in a file only the
+/// server's user can read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_port_creates_nothing_and_a_generated_password_is_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    use wikiupload::config::Config;
+    use wikiupload::startup::Application;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let config = |listen: String| {
+        let toml = format!(
+            "listen = \"{listen}\"\ndata_dir = {:?}\n",
+            data.display().to_string()
+        );
+        Config::from_toml(&[&toml]).expect("valid")
+    };
+    let refused = Application::build(config(busy.local_addr().expect("addr").to_string())).await;
+    let error = refused.err().expect("a busy port is refused");
+    assert!(error.to_string().starts_with("cannot listen on"), "{error}");
+    assert!(!data.exists(), "nothing was created");
+
+    let app = Application::build(config("127.0.0.1:0".into()))
+        .await
+        .expect("starts");
+    let password = app.generated_admin_password.clone().expect("generated");
+    let file = data.join("admin-password.txt");
+    let text = std::fs::read_to_string(&file).expect("password file");
+    assert_eq!(text, format!("Admin {password}\n"));
+    let mode = std::fs::metadata(&file)
+        .expect("metadata")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

@@ -807,6 +807,11 @@ pub async fn stash_image_info(
             ),
         ));
     };
+    // Stashed files are the uploader's work in progress: like
+    // Special:UploadStash, they take the `upload` right.
+    if !ctx.identity.has_right("upload") {
+        return Err(super::upload::permission_denied(ctx, "upload"));
+    }
     let mut list = Vec::new();
     for key in &params.keys {
         let entry = match ctx

@@ -439,6 +439,24 @@ impl QueryParams {
     }
 }
 
+impl QueryParams {
+    /// `ApiQuery::isReadMode`: a query asking only for meta modules that
+    /// read nothing of the wiki (`meta=tokens`) needs no `read` right, so
+    /// that clients of a private wiki can log in.
+    pub fn is_read_mode(&self) -> bool {
+        let reads_meta = self.meta.iter().any(|meta| match meta {
+            Meta::Tokens(_) => TOKENS.read_rights,
+            Meta::Userinfo(_) => USERINFO.read_rights,
+            Meta::Siteinfo(_) | Meta::FileRepoInfo(_) => true,
+        });
+        reads_meta
+            || !self.props.is_empty()
+            || !self.lists.is_empty()
+            || self.generator.is_some()
+            || !self.pages.is_empty()
+    }
+}
+
 /// `limits`: the limit each module used where the client said `max`.
 /// MediaWiki records it when the module reads its parameters, so the key
 /// comes before `query` when nothing was in `query` yet.
