@@ -19,6 +19,10 @@ struct Cli {
     /// TOML configuration file, layered over the built-in defaults.
     #[arg(long, global = true, env = "WIKIUPLOAD_CONFIG")]
     config: Option<PathBuf>,
+    /// Lets an admin command start a new SQLite database when none is
+    /// there yet (`serve` creates one on its first start anyway).
+    #[arg(long, global = true)]
+    create: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -120,6 +124,10 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    let may_create = cli.create || matches!(cli.command, Command::Serve);
+    if !matches!(cli.command, Command::Healthcheck) {
+        announce_database(&config, may_create)?;
+    }
     match cli.command {
         Command::Serve => serve(config).await,
         Command::Healthcheck => healthcheck(&config).await,
@@ -141,6 +149,46 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
+    }
+}
+
+/// Says which data directory and database a command works on, and refuses
+/// to start a new SQLite database unless `may_create`: run from another
+/// directory, a command would otherwise silently manage an empty one.
+fn announce_database(config: &Config, may_create: bool) -> anyhow::Result<()> {
+    let url = config.database_url();
+    eprintln!("data directory: {}", config.data_dir.display());
+    eprintln!("database: {}", without_password(&url));
+    if let Some(file) = new_sqlite_file(&url) {
+        anyhow::ensure!(
+            may_create,
+            "there is no database at {} yet: check the data directory \
+             (data_dir, WIKIUPLOAD_DATA_DIR) or pass --create to start a new one",
+            file.display()
+        );
+        eprintln!("creating a new database at {}", file.display());
+    }
+    Ok(())
+}
+
+/// The file of an SQLite URL when it does not exist yet.
+fn new_sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    let file = PathBuf::from(path);
+    (!path.is_empty() && path != ":memory:" && !file.exists()).then_some(file)
+}
+
+/// A database URL fit for a terminal or a log: its password masked.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -292,5 +340,44 @@ async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_shown_without_their_password() {
+        assert_eq!(
+            without_password("postgres://wiki:secret@db:5432/wiki?sslmode=disable"),
+            "postgres://wiki:***@db:5432/wiki?sslmode=disable"
+        );
+        assert_eq!(
+            without_password("postgres://wiki@db/wiki"),
+            "postgres://wiki@db/wiki"
+        );
+        assert_eq!(
+            without_password("sqlite:///srv/wiki/wikiupload.sqlite"),
+            "sqlite:///srv/wiki/wikiupload.sqlite"
+        );
+    }
+
+    #[test]
+    fn only_a_missing_sqlite_file_is_a_new_database() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let existing = dir.path().join("old.sqlite");
+        std::fs::write(&existing, b"").expect("written");
+        let missing = dir.path().join("new.sqlite");
+        assert_eq!(
+            new_sqlite_file(&format!("sqlite://{}", existing.display())),
+            None
+        );
+        assert_eq!(
+            new_sqlite_file(&format!("sqlite://{}?mode=rwc", missing.display())),
+            Some(missing)
+        );
+        assert_eq!(new_sqlite_file("sqlite::memory:"), None);
+        assert_eq!(new_sqlite_file("postgres://wiki@db/wiki"), None);
     }
 }

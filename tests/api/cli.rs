@@ -175,6 +175,44 @@ fn an_unreachable_database_is_a_clear_startup_error() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// Run from the wrong directory, an admin command says where it looks and
+/// refuses to start an empty database there unless asked with `--create`.
+#[test]
+fn admin_commands_create_a_new_database_only_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_wikiupload"))
+            .args(["user", "create", "erin", "--password", "erinpass1234"])
+            .args(extra)
+            .env("WIKIUPLOAD_DATA_DIR", dir.path())
+            .env_remove("WIKIUPLOAD_DATABASE_URL")
+            .env_remove("WIKIUPLOAD_CONFIG")
+            .output()
+            .expect("runs")
+    };
+    let database = dir.path().join("wikiupload.sqlite");
+
+    let refused = run(&[]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("data directory: {}", dir.path().display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("there is no database at {}", database.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--create"), "{stderr}");
+    assert!(!database.exists(), "nothing is created when refused");
+
+    let created = run(&["--create"]);
+    assert!(stdout(&created).contains("created user Erin"));
+    let stderr = String::from_utf8_lossy(&created.stderr);
+    assert!(stderr.contains("creating a new database"), "{stderr}");
+    assert!(database.exists());
+}
+
 #[test]
 fn a_config_typo_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
