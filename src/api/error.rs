@@ -231,8 +231,9 @@ impl ApiError {
             .with_status(StatusCode::PAYLOAD_TOO_LARGE)
     }
 
-    /// A file larger than `max_upload_size`, refused while it streams in.
-    pub fn file_too_large() -> ApiError {
+    /// A file larger than `max_upload_size`.
+    pub fn file_too_large(max_upload_size: u64) -> ApiError {
+        log_file_too_large(max_upload_size);
         ApiError::new(
             "file-too-large",
             Message::new(
@@ -265,6 +266,15 @@ impl ApiError {
     }
 }
 
+/// `file-too-large` answers MediaWiki's text, which does not state the
+/// limit; the log does, naming the key that sets it.
+fn log_file_too_large(max_upload_size: u64) {
+    tracing::info!(
+        max_upload_size,
+        "file-too-large: a file exceeds max_upload_size"
+    );
+}
+
 impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> ApiError {
         tracing::error!(error = %err, "storage failure");
@@ -291,7 +301,7 @@ impl From<UploadError> for ApiError {
         match err {
             UploadError::Stash(stash) => simple(stash.code(), stash.to_string()),
             UploadError::EmptyFile => simple("empty-file", err.to_string()),
-            UploadError::TooLarge => simple("file-too-large", err.to_string()),
+            UploadError::TooLarge { max_upload_size } => ApiError::file_too_large(max_upload_size),
             UploadError::Verification(VerificationError::Refused(refusal)) => {
                 let params = refusal
                     .params()
@@ -326,6 +336,12 @@ impl From<UploadError> for ApiError {
                         allowed,
                         blacklisted,
                     } => {
+                        tracing::info!(
+                            %filetype,
+                            file_extensions = allowed.join(" "),
+                            prohibited = blacklisted.join(" "),
+                            "filetype-banned: the extension is not in file_extensions or is in prohibited_file_extensions"
+                        );
                         api = api
                             .with_data("filetype", filetype.clone())
                             .with_data("allowed", allowed.clone());
@@ -368,6 +384,7 @@ impl From<UploadError> for ApiError {
                     FetchError::UrlNotAllowed { reason } => {
                         tracing::warn!(%reason, "a URL upload was refused");
                     }
+                    FetchError::TooLarge { max } => log_file_too_large(*max),
                     _ => {}
                 }
                 let params = fetch.params().into_iter().map(Value::from).collect();

@@ -312,7 +312,7 @@ fn multipart_error(err: multer::Error) -> ApiError {
 
 fn spool_error(err: SpoolError) -> ApiError {
     match err {
-        SpoolError::TooLarge(_) => ApiError::file_too_large(),
+        SpoolError::TooLarge(limit) => ApiError::file_too_large(limit),
         SpoolError::Io(io) => {
             tracing::error!(error = %io, "spool write failed");
             ApiError::internal("UploadStashFileException")

@@ -221,7 +221,9 @@ impl Uploads {
     /// added, and the last one is assembled (or queued for assembly).
     pub async fn upload_chunk(&self, request: ChunkRequest) -> Result<ChunkOutcome, UploadError> {
         if request.filesize > self.max_size {
-            return Err(UploadError::TooLarge);
+            return Err(UploadError::TooLarge {
+                max_upload_size: self.max_size,
+            });
         }
         // Chunks only have their name checked; any problem is the same error.
         let named = title::name_upload(&request.filename, None, &self.allowed, &self.prohibited)
@@ -523,7 +525,7 @@ impl Uploads {
             Err(UploadError::EmptyFile) => {
                 return Err(refused("The file you submitted was empty.").await);
             }
-            Err(UploadError::TooLarge) => {
+            Err(UploadError::TooLarge { .. }) => {
                 return Err(refused("The file you submitted was too large.").await);
             }
             Err(UploadError::Verification(VerificationError::Refused(_))) => {

@@ -48,8 +48,9 @@ pub enum UploadError {
     Stash(#[from] StashError),
     #[error("The file you submitted was empty.")]
     EmptyFile,
+    /// More bytes than `max_upload_size`.
     #[error("The file you submitted was too large.")]
-    TooLarge,
+    TooLarge { max_upload_size: u64 },
     #[error(transparent)]
     Verification(#[from] VerificationError),
     /// A name problem; the file was stashed under `stash_key` so the client
@@ -351,7 +352,9 @@ impl Uploads {
             return Err(UploadError::EmptyFile);
         }
         if size > self.max_size {
-            return Err(UploadError::TooLarge);
+            return Err(UploadError::TooLarge {
+                max_upload_size: self.max_size,
+            });
         }
         let inspected = self.inspect(&path, size, &request.filename).await?;
         let facts = match &request.source {

@@ -287,6 +287,58 @@ fn upload_form(csrf: &str, filename: &str, bytes: Vec<u8>) -> reqwest::multipart
         )
 }
 
+/// MediaWiki's texts for a too large file and a banned type name no
+/// setting; the log names the key to change, and the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_uploads_log_the_setting_that_refused_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let port = free_port();
+    let mut server = Served::start(
+        &data,
+        port,
+        &[("WIKIUPLOAD_MAX_UPLOAD_SIZE", "5000")],
+        &["serve"],
+    );
+    server.wait_ready().await;
+    let (client, csrf) = admin_client(&server.api).await;
+    let large = json(client.post(&server.api).multipart(upload_form(
+        &csrf,
+        "Large.png",
+        vec![7; 6000],
+    )))
+    .await;
+    assert_eq!(large["error"]["code"], "file-too-large", "{large}");
+    assert_eq!(
+        large["error"]["info"], "The file you submitted was too large.",
+        "{large}"
+    );
+    let banned = json(client.post(&server.api).multipart(upload_form(
+        &csrf,
+        "Notes.txt",
+        b"plain notes\n".to_vec(),
+    )))
+    .await;
+    assert_eq!(banned["error"]["code"], "filetype-banned", "{banned}");
+    server.terminate();
+    assert_eq!(server.wait(Duration::from_secs(10)), Some(0));
+    let log = server.log_text();
+    let too_large = log
+        .lines()
+        .find(|line| line.contains("file-too-large"))
+        .unwrap_or_else(|| panic!("a file-too-large line: {log}"));
+    assert!(too_large.contains("max_upload_size=5000"), "{too_large}");
+    let banned = log
+        .lines()
+        .find(|line| line.contains("filetype-banned"))
+        .unwrap_or_else(|| panic!("a filetype-banned line: {log}"));
+    assert!(banned.contains("filetype=txt"), "{banned}");
+    assert!(
+        banned.contains("file_extensions=\"png gif jpg jpeg webp\""),
+        "{banned}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_log_names_each_request_and_no_secret() {
     let dir = tempfile::tempdir().expect("tempdir");
