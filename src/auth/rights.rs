@@ -128,6 +128,15 @@ pub fn is_grant(grant: &str) -> bool {
     GRANTS.iter().any(|(name, _)| *name == grant)
 }
 
+/// The grants a bot password needs one of to use `right`.
+pub fn grants_with_right(right: &str) -> Vec<&'static str> {
+    GRANTS
+        .iter()
+        .filter(|(_, granted)| granted.contains(&right))
+        .map(|(name, _)| *name)
+        .collect()
+}
+
 /// Keeps only the rights that `grants` (plus the implicit `basic`) allow.
 pub fn restrict_to_grants(rights: Vec<String>, grants: &[String]) -> Vec<String> {
     let allowed = |right: &str| {
@@ -180,6 +189,16 @@ mod tests {
                 .rights_of(&groups(&["nourl", "user"]))
                 .contains(&"upload_by_url".into())
         );
+    }
+
+    #[test]
+    fn each_upload_right_names_the_grants_that_give_it() {
+        assert_eq!(
+            grants_with_right("upload"),
+            ["uploadfile", "uploadeditmovefile"]
+        );
+        assert_eq!(grants_with_right("upload_by_url"), ["uploadeditmovefile"]);
+        assert!(grants_with_right("no-such-right").is_empty());
     }
 
     #[test]

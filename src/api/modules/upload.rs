@@ -532,8 +532,15 @@ fn must_be_logged_in() -> ApiError {
     )
 }
 
-/// `permissiondenied`, naming the groups that have the right as MediaWiki does.
+/// `permissiondenied`, naming the groups that have the right as MediaWiki
+/// does; its text names no right, so the log names it and the bot password
+/// grants that give it.
 pub fn permission_denied(ctx: &Ctx<'_>, right: &str) -> ApiError {
+    tracing::info!(
+        right,
+        grants = crate::auth::rights::grants_with_right(right).join(" "),
+        "permissiondenied: the account lacks the right (a bot password needs one of the grants)"
+    );
     let policy = ctx.app.accounts.policy();
     let project = &ctx.app.config.sitename;
     let groups: Vec<String> = policy
