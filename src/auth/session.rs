@@ -144,6 +144,7 @@ impl Session {
     pub fn log_in(&mut self, user_id: i64) {
         let replaced = std::mem::replace(self, Session::fresh(SessionKind::Normal));
         self.row.user_id = Some(user_id);
+        self.create_csrf_secret();
         self.dirty = true;
         self.discard(replaced);
     }
@@ -154,7 +155,16 @@ impl Session {
         *self = Session::fresh(SessionKind::BotPassword);
         self.row.user_id = Some(user_id);
         self.row.bot_app_id = Some(app_id.to_owned());
+        self.create_csrf_secret();
         self.dirty = true;
+    }
+
+    /// A logged-in session gets its CSRF secret with the login. Made on
+    /// first use instead, concurrent first token requests (an uploader
+    /// starting several files at once) would each store a different secret
+    /// and all but the last writer's tokens would be refused.
+    fn create_csrf_secret(&mut self) {
+        self.row.csrf_secret = Some(tokens::new_secret());
     }
 
     /// Ends the session: it is deleted and its cookie cleared on commit.

@@ -112,6 +112,33 @@ async fn logged_in_tokens_are_real_and_validate(backend: Backend) {
     assert_eq!(good, json!({}));
 }
 
+/// An uploader starting several files at once asks for the CSRF token
+/// several times at once right after logging in: every answer must be a
+/// token the session accepts (the secret is made with the login, not by
+/// whichever of those requests stores its own last).
+async fn concurrent_first_tokens_after_a_login_all_validate(backend: Backend) {
+    for login in ["bot password", "main account"] {
+        let app = spawn_app(backend).await;
+        if login == "bot password" {
+            app.login_as_bot().await;
+        } else {
+            app.login_as_admin().await;
+        }
+        let tokens = futures_util::future::join_all((0..8).map(|_| app.csrf_token())).await;
+        for token in tokens {
+            assert_ne!(token, "+\\");
+            let answer = app
+                .post(&[
+                    ("action", "delete"),
+                    ("title", "No such page"),
+                    ("token", &token),
+                ])
+                .await;
+            assert_ne!(answer["error"]["code"], "badtoken", "{login}: {answer}");
+        }
+    }
+}
+
 async fn tokens_are_withheld_from_cross_origin_requests(backend: Backend) {
     let app = spawn_app(backend).await;
     app.login_as_bot().await;
@@ -145,6 +172,7 @@ on_both_backends!(
     all_types_with_the_star,
     an_unknown_type_is_dropped_with_a_warning,
     logged_in_tokens_are_real_and_validate,
+    concurrent_first_tokens_after_a_login_all_validate,
     tokens_are_withheld_from_cross_origin_requests,
     the_removed_tokens_action_is_an_unknown_action,
 );
