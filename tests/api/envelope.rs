@@ -402,9 +402,17 @@ async fn a_text_field_named_like_a_file_and_bad_bodies_are_errors(backend: Backe
         .post(format!("{}?format=json", app.api))
         .form(&[("action", "query"), ("text", &oversized)])
         .send()
-        .await
-        .expect("answered");
-    assert_eq!(too_big.status(), 413);
+        .await;
+    // The server answers 413 after 8 MiB and closes the connection without
+    // reading the rest, so a client still sending may see the connection
+    // cut before it reads the answer (no lingering close yet).
+    match too_big {
+        Ok(response) => assert_eq!(response.status(), 413),
+        Err(err) => assert!(
+            err.is_request() || err.is_body(),
+            "neither a 413 nor a cut connection: {err}"
+        ),
+    }
 }
 
 on_both_backends!(
