@@ -186,6 +186,58 @@ async fn quotas_free_up_and_refused_chunks_lose_nothing(backend: Backend) {
     assert_eq!(second["upload"]["result"], "Continue", "{second}");
 }
 
+/// Expiry frees the quotas: an abandoned chunked upload and a stash entry
+/// left to expire (`upload_stash_max_age`) count no more.
+async fn expired_uploads_free_the_quotas(backend: Backend) {
+    let big = png(60, 60, 21);
+    let small = png(30, 30, 22);
+    let limit = small.len() + 1024;
+    let app = spawn_app_with(
+        backend,
+        &format!(
+            "upload_stash_max_age = 1\nmax_user_unfinished_uploads = 1\n\
+             max_user_stash_size = {limit}"
+        ),
+    )
+    .await;
+    app.login_as_bot().await;
+    let stashed = app
+        .upload(
+            &[("filename", "Expiring.png"), ("stash", "1")],
+            Some(&small),
+        )
+        .await;
+    assert_eq!(stashed["upload"]["result"], "Success", "{stashed}");
+    let abandoned = first_chunk(&app, &app.client, "Abandoned.png", &big).await;
+    assert_eq!(abandoned["upload"]["result"], "Continue", "{abandoned}");
+    let refused = first_chunk(&app, &app.client, "Later.png", &big).await;
+    assert_eq!(refused["error"]["code"], "stashfailed", "{refused}");
+
+    // Both expire in the same sweep (the stash entry first): the next
+    // upload is taken once the abandoned one is gone.
+    let mut later = Value::Null;
+    for _ in 0..75 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        later = first_chunk(&app, &app.client, "Later.png", &big).await;
+        if later["upload"]["result"] == "Continue" {
+            break;
+        }
+        assert_eq!(later["error"]["code"], "stashfailed", "{later}");
+    }
+    assert_eq!(
+        later["upload"]["result"], "Continue",
+        "never freed: {later}"
+    );
+    // The expired stash entry no longer counts either.
+    let again = app
+        .upload(
+            &[("filename", "Expiring again.png"), ("stash", "1")],
+            Some(&png(30, 30, 23)),
+        )
+        .await;
+    assert_eq!(again["upload"]["result"], "Success", "{again}");
+}
+
 /// The first 1024 bytes of `file`, starting a chunked upload to the stash.
 async fn first_chunk(app: &TestApp, client: &reqwest::Client, name: &str, file: &[u8]) -> Value {
     let size = file.len().to_string();
@@ -289,5 +341,6 @@ async fn finished(app: &TestApp, filename: &str, url: &str) -> Value {
 on_both_backends!(
     one_user_cannot_hold_more_than_the_quotas,
     quotas_free_up_and_refused_chunks_lose_nothing,
+    expired_uploads_free_the_quotas,
     one_user_cannot_queue_more_than_the_job_quota,
 );
