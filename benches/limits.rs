@@ -68,7 +68,7 @@ async fn main() {
     let svg_env = vec![("WIKIUPLOAD_FILE_EXTENSIONS", "png,svg".to_string())];
     let small_uploads = vec![("WIKIUPLOAD_MAX_UPLOAD_SIZE", (5 * MB).to_string())];
     let urlencoded = {
-        let mut body = b"action=query&meta=siteinfo&format=json&text=".to_vec();
+        let mut body = b"action=query&meta=siteinfo&text=".to_vec();
         body.resize(15 * MIB, b'a');
         body
     };
@@ -223,7 +223,6 @@ fn multipart<'a>(parts: impl Iterator<Item = (String, String, &'a [u8])>) -> Req
         body.extend_from_slice(b"\r\n");
     };
     field("name=\"action\"".into(), b"upload");
-    field("name=\"format\"".into(), b"json");
     for (name, file_name, bytes) in parts {
         field(format!("name=\"{name}\"; filename=\"{file_name}\""), bytes);
     }
@@ -278,8 +277,11 @@ async fn upload(
 async fn anonymous(url: &str, content_type: &str, body: &[u8], copies: usize) -> String {
     let client = client();
     let answers = futures_util::future::join_all((0..copies).map(|_| {
+        // format=json in the URL: a refused body's own format=json is
+        // never read, and the API's default format is HTML.
         let request = client
             .post(url)
+            .query(&[("format", "json")])
             .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body.to_vec());
         async move { describe(request.send().await).await }
