@@ -212,11 +212,16 @@ impl Database {
     }
 
     /// Answers when the database takes a write (`/readyz`): a row is
-    /// rewritten and committed.
+    /// changed and committed. The value always changes (`now`, or one past
+    /// the last one): SQLite skips writing a row rewritten as it was, so a
+    /// second probe within the same time would write nothing and pass on a
+    /// read-only file.
     pub async fn check_writable(&self, now: i64) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
-             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+             ON CONFLICT (id) DO UPDATE SET checked_at = CASE \
+             WHEN excluded.checked_at > readiness_probe.checked_at THEN excluded.checked_at \
+             ELSE readiness_probe.checked_at + 1 END",
         )
         .bind(now)
         .execute(&self.pool)
