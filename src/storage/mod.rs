@@ -17,9 +17,11 @@ mod listings;
 mod page_listings;
 mod pages;
 mod quotas;
+mod recent_changes;
 mod sessions;
 mod throttle;
 mod upload_status;
+mod user_listings;
 
 pub use accounts::{BotPasswordRow, UserRow};
 pub use actions::{
@@ -38,8 +40,12 @@ pub use pages::{
     NewLogEntry, NewRevision, PageRow, PageStatistics, Restore, RevisionListing, RevisionRow,
     SavedRevision,
 };
+pub use recent_changes::{RC_EDIT, RC_LOG, RC_NEW, RecentChangeListing, RecentChangeRow};
 pub use sessions::SessionRow;
 pub use upload_status::UploadStatusRow;
+pub use user_listings::{
+    ContributionListing, ContributionRow, Contributors, ListedUser, UserKey, UserListing,
+};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -21,11 +21,13 @@ mod pageset;
 pub mod paraminfo;
 pub mod purge;
 pub mod query;
+pub mod recentchanges;
 pub mod revisions;
 pub mod rsd;
 pub mod siteinfo;
 pub mod undelete;
 pub mod upload;
+pub mod userlists;
 
 use super::params::{ParamSpec, ParamType};
 use super::request::RawParams;
@@ -167,7 +169,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 42] {
+pub fn all_modules() -> [&'static ModuleSpec; 46] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -202,6 +204,10 @@ pub fn all_modules() -> [&'static ModuleSpec; 42] {
         &pagelists::IMAGEUSAGE,
         &filearchive::FILEARCHIVE,
         &lists::LOGEVENTS,
+        &userlists::USERS,
+        &userlists::ALLUSERS,
+        &userlists::USERCONTRIBS,
+        &recentchanges::RECENTCHANGES,
         &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,

@@ -46,6 +46,7 @@ pub const GENERATOR_MODULES: &[&str] = &[
     "images",
     "imageusage",
     "links",
+    "recentchanges",
     "revisions",
     "templates",
 ];
