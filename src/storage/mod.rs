@@ -20,6 +20,7 @@ mod quotas;
 mod recent_changes;
 mod sessions;
 mod throttle;
+mod title_listings;
 mod upload_status;
 mod user_listings;
 
@@ -42,6 +43,7 @@ pub use pages::{
 };
 pub use recent_changes::{RC_EDIT, RC_LOG, RC_NEW, RecentChangeListing, RecentChangeRow};
 pub use sessions::SessionRow;
+pub use title_listings::{CategoryListing, ListedCategory};
 pub use upload_status::UploadStatusRow;
 pub use user_listings::{
     ContributionListing, ContributionRow, Contributors, ListedUser, UserKey, UserListing,

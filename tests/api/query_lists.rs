@@ -86,7 +86,8 @@ async fn active_wiki(backend: Backend) -> TestApp {
     edit(
         &app,
         "Qtest Alpha",
-        "Hello again [https://example.org/a?x=1 ex] [//proto.example/rel r] [[Category:Qcat One]]",
+        "Hello again [https://example.org/a?x=1 ex] [//proto.example/rel r] \
+         [[Category:Qcat One]] [[Category:Qcat Two|key]]",
         "s Alpha 2",
     )
     .await;
@@ -753,4 +754,294 @@ on_both_backends!(
     usercontribs_walks_a_users_revisions,
     recentchanges_as_the_reference_records_them,
     recentchanges_as_a_generator,
+    allcategories_and_prefixsearch_walk_to_the_end,
+    extlinks_pageprops_and_contributors,
 );
+
+async fn allcategories_and_prefixsearch_walk_to_the_end(backend: Backend) {
+    let app = active_wiki(backend).await;
+    for (fv, expected) in [
+        (
+            "1",
+            json!([
+                {"size": 2, "pages": 2, "files": 0, "subcats": 0, "*": "Qcat One"},
+                {"size": 1, "pages": 1, "files": 0, "subcats": 0, "*": "Qcat Two"},
+            ]),
+        ),
+        (
+            "2",
+            json!([
+                {"category": "Qcat One", "size": 2, "pages": 2, "files": 0, "subcats": 0, "hidden": false},
+                {"category": "Qcat Two", "size": 1, "pages": 1, "files": 0, "subcats": 0, "hidden": false},
+            ]),
+        ),
+    ] {
+        let body = app
+            .get(&[
+                ("action", "query"),
+                ("list", "allcategories"),
+                ("acprop", "size|hidden"),
+                ("formatversion", fv),
+            ])
+            .await;
+        assert_eq!(body["query"]["allcategories"], expected, "{body}");
+    }
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("list", "allcategories"),
+            ("aclimit", "1"),
+        ])
+        .await;
+    assert_eq!(
+        body["continue"],
+        json!({"accontinue": "Qcat_Two", "continue": "-||"}),
+        "{body}"
+    );
+    let all = walk(
+        &app,
+        &[
+            ("action", "query"),
+            ("list", "allcategories"),
+            ("aclimit", "1"),
+        ],
+        "allcategories",
+    )
+    .await;
+    assert_eq!(
+        all,
+        [
+            json!({"category": "Qcat One"}),
+            json!({"category": "Qcat Two"})
+        ]
+    );
+    for (params, expected) in [
+        (vec![("acmin", "2")], vec!["Qcat One"]),
+        (vec![("acprefix", "qcat T")], vec!["Qcat Two"]),
+        (vec![("acdir", "descending")], vec!["Qcat Two", "Qcat One"]),
+        (vec![("acfrom", "Qcat P")], vec!["Qcat Two"]),
+    ] {
+        let mut all = vec![
+            ("action", "query"),
+            ("list", "allcategories"),
+            ("formatversion", "2"),
+        ];
+        all.extend(params.iter().copied());
+        let body = app.get(&all).await;
+        let names: Vec<&str> = body["query"]["allcategories"]
+            .as_array()
+            .expect("in the answer")
+            .iter()
+            .map(|c| c["category"].as_str().expect("in the answer"))
+            .collect();
+        assert_eq!(names, expected, "{params:?}: {body}");
+    }
+    // As a generator: the category pages, existing or not.
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("generator", "allcategories"),
+            ("prop", "info"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let pages = body["query"]["pages"].as_array().expect("pages");
+    assert_eq!(pages.len(), 2, "{body}");
+    assert!(
+        pages
+            .iter()
+            .any(|p| p["title"] == "Category:Qcat Two" && p["missing"] == true)
+    );
+    assert!(
+        pages
+            .iter()
+            .any(|p| p["title"] == "Category:Qcat One" && p["lastrevid"].is_number())
+    );
+
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("list", "prefixsearch"),
+            ("pssearch", "qtest"),
+            ("pslimit", "2"),
+        ])
+        .await;
+    assert_eq!(
+        body["query"]["prefixsearch"][0],
+        json!({"ns": 0, "title": "Qtest Alpha", "pageid": body["query"]["prefixsearch"][0]["pageid"]}),
+        "{body}"
+    );
+    assert_eq!(body["continue"]["psoffset"], "2", "{body}");
+    let all = walk(
+        &app,
+        &[
+            ("action", "query"),
+            ("list", "prefixsearch"),
+            ("pssearch", "Qtest"),
+            ("pslimit", "1"),
+        ],
+        "prefixsearch",
+    )
+    .await;
+    let titles: Vec<&str> = all
+        .iter()
+        .map(|p| p["title"].as_str().expect("in the answer"))
+        .collect();
+    assert_eq!(titles, ["Qtest Alpha", "Qtest Beta", "Qtest Gamma"]);
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("list", "prefixsearch"),
+            ("pssearch", "Category:Q"),
+            ("psnamespace", "0|14"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    assert_eq!(
+        body["query"]["prefixsearch"][0]["title"], "Category:Qcat One",
+        "{body}"
+    );
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("generator", "prefixsearch"),
+            ("gpssearch", "Qtest"),
+            ("gpslimit", "2"),
+            ("prop", "info"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    assert_eq!(body["continue"]["gpsoffset"], "2", "{body}");
+    assert_eq!(
+        body["query"]["pages"].as_array().map(Vec::len),
+        Some(2),
+        "{body}"
+    );
+    let body = app
+        .get(&[("action", "query"), ("list", "prefixsearch")])
+        .await;
+    assert_eq!(body["error"]["code"], "missingparam", "{body}");
+}
+
+async fn extlinks_pageprops_and_contributors(backend: Backend) {
+    let app = active_wiki(backend).await;
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "extlinks|pageprops|contributors"),
+            ("titles", "Qtest Alpha|Qtest Beta|Nope"),
+        ])
+        .await;
+    let pages = body["query"]["pages"].as_object().expect("pages");
+    let alpha = pages
+        .values()
+        .find(|p| p["title"] == "Qtest Alpha")
+        .expect("Alpha");
+    assert_eq!(
+        alpha["extlinks"],
+        json!([{"*": "//proto.example/rel"}, {"*": "https://example.org/a?x=1"}]),
+        "{body}"
+    );
+    assert_eq!(alpha["contributors"][0]["name"], "Uploader", "{body}");
+    assert!(alpha.get("anoncontributors").is_none(), "{body}");
+    let missing = pages.values().find(|p| p["title"] == "Nope").expect("Nope");
+    assert_eq!(missing, &json!({"ns": 0, "title": "Nope", "missing": ""}));
+
+    // One link at a time over two pages: nothing lost, nothing twice.
+    let mut urls = Vec::new();
+    let mut next: Vec<(String, String)> = Vec::new();
+    for _ in 0..10 {
+        let mut params = vec![
+            ("action", "query"),
+            ("prop", "extlinks"),
+            ("titles", "Qtest Alpha|Qtest Beta"),
+            ("ellimit", "1"),
+            ("formatversion", "2"),
+        ];
+        params.extend(next.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let body = app.get(&params).await;
+        for page in body["query"]["pages"].as_array().expect("pages") {
+            for link in page["extlinks"].as_array().cloned().unwrap_or_default() {
+                urls.push(link["url"].as_str().expect("a url").to_owned());
+            }
+        }
+        match body["continue"].as_object() {
+            Some(cont) => {
+                next = cont
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().expect("text").to_owned()))
+                    .collect();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        urls,
+        [
+            "//proto.example/rel",
+            "https://example.org/a?x=1",
+            "http://example.com/b"
+        ]
+    );
+    for (params, expected) in [
+        (
+            vec![("elprotocol", "https"), ("elexpandurl", "1")],
+            vec!["http://proto.example/rel", "https://example.org/a?x=1"],
+        ),
+        (vec![("elprotocol", "http")], vec!["//proto.example/rel"]),
+        (vec![("elquery", "example.org")], vec![]),
+        (
+            vec![("elprotocol", "https"), ("elquery", "example.org/a")],
+            vec!["https://example.org/a?x=1"],
+        ),
+    ] {
+        let mut all = vec![
+            ("action", "query"),
+            ("prop", "extlinks"),
+            ("titles", "Qtest Alpha"),
+            ("formatversion", "2"),
+        ];
+        all.extend(params.iter().copied());
+        let body = app.get(&all).await;
+        let urls: Vec<&str> = body["query"]["pages"][0]["extlinks"]
+            .as_array()
+            .map(|links| {
+                links
+                    .iter()
+                    .map(|l| l["url"].as_str().expect("a url"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(urls, expected, "{params:?}: {body}");
+    }
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "contributors"),
+            ("titles", "Qtest Alpha|Category:Qcat One"),
+            ("pcgroup", "sysop"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let contributors: Vec<Value> = body["query"]["pages"]
+        .as_array()
+        .expect("pages")
+        .iter()
+        .filter_map(|p| p.get("contributors").cloned())
+        .collect();
+    assert_eq!(
+        contributors,
+        [json!([{"userid": 1, "name": "Admin"}])],
+        "{body}"
+    );
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "contributors"),
+            ("titles", "Qtest Alpha"),
+            ("pcgroup", "sysop"),
+            ("pcrights", "edit"),
+        ])
+        .await;
+    assert_eq!(body["error"]["code"], "invalidparammix", "{body}");
+}

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::ModuleSpec;
 use super::imageinfo::{self, escape_html};
-use super::{filearchive, pagelists, recentchanges, userlists};
+use super::{filearchive, pagelists, recentchanges, titlelists, userlists};
 use crate::api::params::parse_timestamp;
 use crate::api::request::RawParams;
 use crate::api::{
@@ -23,6 +23,7 @@ use crate::upload::timestamp14;
 
 /// List modules available under `list=`.
 pub const LIST_MODULES: &[&str] = &[
+    "allcategories",
     "allimages",
     "allpages",
     "allusers",
@@ -32,6 +33,7 @@ pub const LIST_MODULES: &[&str] = &[
     "filearchive",
     "imageusage",
     "logevents",
+    "prefixsearch",
     "recentchanges",
     "usercontribs",
     "users",
@@ -48,6 +50,8 @@ pub fn list_spec(name: &str) -> &'static ModuleSpec {
         "imageusage" => &pagelists::IMAGEUSAGE,
         "logevents" => &LOGEVENTS,
         "recentchanges" => &recentchanges::RECENTCHANGES,
+        "allcategories" => &titlelists::ALLCATEGORIES,
+        "prefixsearch" => &titlelists::PREFIXSEARCH,
         "users" => &userlists::USERS,
         "allusers" => &userlists::ALLUSERS,
         "usercontribs" => &userlists::USERCONTRIBS,
@@ -58,6 +62,7 @@ pub fn list_spec(name: &str) -> &'static ModuleSpec {
 /// A module's prefix when it runs as a generator: `g` before its own.
 pub fn generator_prefix(prefix: &str) -> &'static str {
     const PREFIXES: &[(&str, &str)] = &[
+        ("ac", "gac"),
         ("ai", "gai"),
         ("ap", "gap"),
         ("bl", "gbl"),
@@ -69,6 +74,7 @@ pub fn generator_prefix(prefix: &str) -> &'static str {
         ("im", "gim"),
         ("iu", "giu"),
         ("pl", "gpl"),
+        ("ps", "gps"),
         ("rc", "grc"),
         ("rv", "grv"),
         ("tl", "gtl"),
@@ -276,6 +282,8 @@ pub enum List {
     AllUsers(userlists::AllUsersParams),
     UserContribs(userlists::ContribsParams),
     RecentChanges(Box<recentchanges::RecentChangesParams>),
+    AllCategories(titlelists::AllCategoriesParams),
+    PrefixSearch(titlelists::PrefixSearchParams),
 }
 
 /// One batch of a list module.
@@ -323,6 +331,10 @@ impl List {
             "usercontribs" => userlists::ContribsParams::parse(reader).map(List::UserContribs),
             "recentchanges" => recentchanges::RecentChangesParams::parse(reader)
                 .map(|p| List::RecentChanges(Box::new(p))),
+            "allcategories" => {
+                titlelists::AllCategoriesParams::parse(reader, sitename).map(List::AllCategories)
+            }
+            "prefixsearch" => titlelists::PrefixSearchParams::parse(reader).map(List::PrefixSearch),
             _ => AllImagesParams::parse(reader).map(List::AllImages),
         }
         .map_err(|e| e.in_module(spec.path))
@@ -340,6 +352,8 @@ impl List {
             List::AllUsers(_) => &userlists::ALLUSERS,
             List::UserContribs(_) => &userlists::USERCONTRIBS,
             List::RecentChanges(_) => &recentchanges::RECENTCHANGES,
+            List::AllCategories(_) => &titlelists::ALLCATEGORIES,
+            List::PrefixSearch(_) => &titlelists::PREFIXSEARCH,
         }
     }
 
@@ -353,6 +367,8 @@ impl List {
             List::AllUsers(p) => (p.limit(), p.limit_is_max),
             List::UserContribs(p) => (p.limit(), p.limit_is_max),
             List::RecentChanges(p) => (p.limit(), p.limit_is_max),
+            List::AllCategories(p) => (p.limit(), p.limit_is_max),
+            List::PrefixSearch(p) => (p.limit(), p.limit_is_max),
             List::FileArchive(_) | List::LogEvents(_) | List::Users(_) => (0, false),
         };
         is_max.then_some(limit)
@@ -372,6 +388,8 @@ impl List {
             List::AllUsers(params) => userlists::all_users(params, ctx).await,
             List::UserContribs(params) => userlists::user_contribs(params, ctx).await,
             List::RecentChanges(params) => recentchanges::recent_changes(*params, ctx).await,
+            List::AllCategories(params) => titlelists::all_categories(params, ctx).await,
+            List::PrefixSearch(params) => titlelists::prefix_search(params, ctx).await,
         }
         .map_err(|e| e.in_module(path))
     }

@@ -4,6 +4,7 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+pub mod contentprops;
 mod continuation;
 pub mod delete;
 pub mod edit;
@@ -25,6 +26,7 @@ pub mod recentchanges;
 pub mod revisions;
 pub mod rsd;
 pub mod siteinfo;
+pub mod titlelists;
 pub mod undelete;
 pub mod upload;
 pub mod userlists;
@@ -169,7 +171,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 46] {
+pub fn all_modules() -> [&'static ModuleSpec; 51] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -208,6 +210,11 @@ pub fn all_modules() -> [&'static ModuleSpec; 46] {
         &userlists::ALLUSERS,
         &userlists::USERCONTRIBS,
         &recentchanges::RECENTCHANGES,
+        &titlelists::ALLCATEGORIES,
+        &titlelists::PREFIXSEARCH,
+        &contentprops::EXTLINKS,
+        &contentprops::PAGEPROPS,
+        &contentprops::CONTRIBUTORS,
         &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,
