@@ -17,9 +17,12 @@ mod listings;
 mod page_listings;
 mod pages;
 mod quotas;
+mod recent_changes;
 mod sessions;
 mod throttle;
+mod title_listings;
 mod upload_status;
+mod user_listings;
 
 pub use accounts::{BotPasswordRow, UserRow};
 pub use actions::{
@@ -38,8 +41,13 @@ pub use pages::{
     NewLogEntry, NewRevision, PageRow, PageStatistics, Restore, RevisionListing, RevisionRow,
     SavedRevision,
 };
+pub use recent_changes::{RC_EDIT, RC_LOG, RC_NEW, RecentChangeListing, RecentChangeRow};
 pub use sessions::SessionRow;
+pub use title_listings::{CategoryListing, ListedCategory};
 pub use upload_status::UploadStatusRow;
+pub use user_listings::{
+    ContributionListing, ContributionRow, Contributors, ListedUser, UserKey, UserListing,
+};
 
 use std::str::FromStr;
 use std::time::Duration;

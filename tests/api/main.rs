@@ -20,6 +20,7 @@ mod page_transcripts;
 mod pages;
 mod paraminfo;
 mod pgproxy;
+mod query_lists;
 mod quotas;
 mod siteinfo;
 mod throttle;

@@ -4,6 +4,7 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+pub mod contentprops;
 mod continuation;
 pub mod delete;
 pub mod edit;
@@ -21,11 +22,14 @@ mod pageset;
 pub mod paraminfo;
 pub mod purge;
 pub mod query;
+pub mod recentchanges;
 pub mod revisions;
 pub mod rsd;
 pub mod siteinfo;
+pub mod titlelists;
 pub mod undelete;
 pub mod upload;
+pub mod userlists;
 
 use super::params::{ParamSpec, ParamType};
 use super::request::RawParams;
@@ -167,7 +171,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 42] {
+pub fn all_modules() -> [&'static ModuleSpec; 51] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -202,6 +206,15 @@ pub fn all_modules() -> [&'static ModuleSpec; 42] {
         &pagelists::IMAGEUSAGE,
         &filearchive::FILEARCHIVE,
         &lists::LOGEVENTS,
+        &userlists::USERS,
+        &userlists::ALLUSERS,
+        &userlists::USERCONTRIBS,
+        &recentchanges::RECENTCHANGES,
+        &titlelists::ALLCATEGORIES,
+        &titlelists::PREFIXSEARCH,
+        &contentprops::EXTLINKS,
+        &contentprops::PAGEPROPS,
+        &contentprops::CONTRIBUTORS,
         &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,
