@@ -17,6 +17,7 @@ mod listings;
 mod page_listings;
 mod pages;
 mod quotas;
+mod search;
 mod sessions;
 mod throttle;
 mod upload_status;
@@ -38,6 +39,7 @@ pub use pages::{
     NewLogEntry, NewRevision, PageRow, PageStatistics, Restore, RevisionListing, RevisionRow,
     SavedRevision,
 };
+pub use search::{FoundPage, PageSearch, SearchField, SearchTerm};
 pub use sessions::SessionRow;
 pub use upload_status::UploadStatusRow;
 

@@ -21,6 +21,7 @@ mod pages;
 mod paraminfo;
 mod pgproxy;
 mod quotas;
+mod search;
 mod siteinfo;
 mod throttle;
 mod thumbs;

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::ModuleSpec;
 use super::imageinfo::{self, escape_html};
-use super::{filearchive, pagelists};
+use super::{filearchive, pagelists, search};
 use crate::api::params::parse_timestamp;
 use crate::api::request::RawParams;
 use crate::api::{
@@ -31,6 +31,7 @@ pub const LIST_MODULES: &[&str] = &[
     "filearchive",
     "imageusage",
     "logevents",
+    "search",
 ];
 
 /// The spec of list module `name` (one of `LIST_MODULES`).
@@ -43,6 +44,7 @@ pub fn list_spec(name: &str) -> &'static ModuleSpec {
         "filearchive" => &filearchive::FILEARCHIVE,
         "imageusage" => &pagelists::IMAGEUSAGE,
         "logevents" => &LOGEVENTS,
+        "search" => &search::SEARCH,
         _ => &ALLIMAGES,
     }
 }
@@ -62,6 +64,7 @@ pub fn generator_prefix(prefix: &str) -> &'static str {
         ("iu", "giu"),
         ("pl", "gpl"),
         ("rv", "grv"),
+        ("sr", "gsr"),
         ("tl", "gtl"),
     ];
     PREFIXES
@@ -263,6 +266,7 @@ pub enum List {
     CategoryMembers(pagelists::CategoryMembersParams),
     FileArchive(filearchive::FileArchiveParams),
     LogEvents(LogEventsParams),
+    Search(search::SearchParams),
 }
 
 /// One batch of a list module.
@@ -297,6 +301,7 @@ impl List {
         let reader = &mut reader;
         match name {
             "logevents" => LogEventsParams::parse(reader).map(List::LogEvents),
+            "search" => search::SearchParams::parse(reader, prefix).map(List::Search),
             "filearchive" => filearchive::FileArchiveParams::parse(reader).map(List::FileArchive),
             "allpages" => pagelists::AllPagesParams::parse(reader, sitename).map(List::AllPages),
             "backlinks" | "embeddedin" | "imageusage" => {
@@ -318,6 +323,7 @@ impl List {
             List::CategoryMembers(_) => &pagelists::CATEGORYMEMBERS,
             List::FileArchive(_) => &filearchive::FILEARCHIVE,
             List::LogEvents(_) => &LOGEVENTS,
+            List::Search(_) => &search::SEARCH,
         }
     }
 
@@ -328,6 +334,7 @@ impl List {
             List::AllPages(p) => (p.limit(), p.limit_is_max),
             List::Backlinks(p) => (p.limit(), p.limit_is_max),
             List::CategoryMembers(p) => (p.limit(), p.limit_is_max),
+            List::Search(p) => (p.limit(), p.limit_is_max),
             List::FileArchive(_) | List::LogEvents(_) => (0, false),
         };
         is_max.then_some(limit)
@@ -343,6 +350,7 @@ impl List {
             List::CategoryMembers(params) => pagelists::category_members(params, ctx).await,
             List::FileArchive(params) => filearchive::execute(params, ctx).await,
             List::LogEvents(params) => log_events(params, ctx).await,
+            List::Search(params) => search::search(params, ctx).await.map(|(_, batch)| batch),
         }
         .map_err(|e| e.in_module(path))
     }

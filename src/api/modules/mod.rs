@@ -23,6 +23,7 @@ pub mod purge;
 pub mod query;
 pub mod revisions;
 pub mod rsd;
+pub mod search;
 pub mod siteinfo;
 pub mod undelete;
 pub mod upload;
@@ -167,7 +168,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 42] {
+pub fn all_modules() -> [&'static ModuleSpec; 43] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -202,6 +203,7 @@ pub fn all_modules() -> [&'static ModuleSpec; 42] {
         &pagelists::IMAGEUSAGE,
         &filearchive::FILEARCHIVE,
         &lists::LOGEVENTS,
+        &search::SEARCH,
         &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,
