@@ -19,6 +19,7 @@ mod ops;
 mod page_transcripts;
 mod pages;
 mod paraminfo;
+mod parse;
 mod pgproxy;
 mod quotas;
 mod search;

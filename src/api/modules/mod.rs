@@ -19,6 +19,7 @@ pub mod movepage;
 pub mod pagelists;
 mod pageset;
 pub mod paraminfo;
+pub mod parse;
 pub mod purge;
 pub mod query;
 pub mod revisions;
@@ -71,12 +72,14 @@ pub const ACTIONS: &[&str] = &[
     "clientlogin",
     "delete",
     "edit",
+    "expandtemplates",
     "filerevert",
     "help",
     "login",
     "logout",
     "move",
     "paraminfo",
+    "parse",
     "purge",
     "query",
     "rsd",
@@ -168,7 +171,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 43] {
+pub fn all_modules() -> [&'static ModuleSpec; 45] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -213,6 +216,8 @@ pub fn all_modules() -> [&'static ModuleSpec; 43] {
         &purge::PURGE,
         &undelete::UNDELETE,
         &rsd::RSD,
+        &parse::PARSE,
+        &parse::EXPANDTEMPLATES,
     ]
 }
 
@@ -272,6 +277,8 @@ pub enum Parsed {
     Move(movepage::MoveParams),
     Purge(purge::PurgeParams),
     Undelete(undelete::UndeleteParams),
+    Parse(Box<parse::ParseParams>),
+    ExpandTemplates(parse::ExpandTemplatesParams),
 }
 
 /// The spec of an action by name.
@@ -291,6 +298,8 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "purge" => &purge::PURGE,
         "undelete" => &undelete::UNDELETE,
         "rsd" => &rsd::RSD,
+        "parse" => &parse::PARSE,
+        "expandtemplates" => &parse::EXPANDTEMPLATES,
         _ => return None,
     })
 }
@@ -321,6 +330,10 @@ pub fn parse(
         "move" => Parsed::Move(movepage::MoveParams::parse(&mut reader)?),
         "purge" => Parsed::Purge(purge::PurgeParams::parse(&mut reader)?),
         "undelete" => Parsed::Undelete(undelete::UndeleteParams::parse(&mut reader)?),
+        "parse" => Parsed::Parse(Box::new(parse::ParseParams::parse(&mut reader)?)),
+        "expandtemplates" => {
+            Parsed::ExpandTemplates(parse::ExpandTemplatesParams::parse(&mut reader)?)
+        }
         _ => Parsed::Help,
     })
 }
@@ -344,6 +357,11 @@ impl Parsed {
             Parsed::Move(params) => movepage::execute(params, ctx).await,
             Parsed::Purge(params) => purge::execute(params, ctx).await,
             Parsed::Undelete(params) => undelete::execute(params, ctx).await,
+            Parsed::Parse(params) => parse::execute(*params, ctx).await,
+            Parsed::ExpandTemplates(params) => {
+                parse::expand_templates(params, ctx);
+                Ok(())
+            }
         }
     }
 }
