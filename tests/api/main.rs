@@ -11,6 +11,7 @@ mod clients;
 mod envelope;
 mod faults;
 mod generators;
+mod help;
 mod limits;
 mod lists;
 mod login;

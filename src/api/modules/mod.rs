@@ -11,6 +11,7 @@ pub mod filearchive;
 pub mod fileprops;
 pub mod filerepoinfo;
 pub mod filerevert;
+pub mod help;
 pub mod imageinfo;
 pub mod info;
 pub mod linkprops;
@@ -157,19 +158,6 @@ pub static JSON_FORMAT: ModuleSpec = ModuleSpec {
     help_url: None,
 };
 
-pub static HELP: ModuleSpec = ModuleSpec {
-    name: "help",
-    path: "help",
-    group: "action",
-    class: "ApiHelp",
-    prefix: "",
-    params: &[],
-    must_post: false,
-    write: false,
-    read_rights: false,
-    help_url: None,
-};
-
 /// Every module, for `action=paraminfo`.
 pub fn all_modules() -> [&'static ModuleSpec; 45] {
     [
@@ -178,7 +166,7 @@ pub fn all_modules() -> [&'static ModuleSpec; 45] {
         &JSON_FORMAT_JSONFM,
         &XML_FORMAT,
         &XML_FORMAT_XMLFM,
-        &HELP,
+        &help::HELP,
         &auth::LOGIN,
         &auth::CLIENTLOGIN,
         &auth::LOGOUT,
@@ -264,7 +252,7 @@ pub static XML_FORMAT_XMLFM: ModuleSpec = ModuleSpec {
 
 /// An action whose parameters have been parsed, ready to run.
 pub enum Parsed {
-    Help,
+    Help(help::HelpParams),
     Login(auth::LoginParams),
     ClientLogin(auth::ClientLoginParams),
     Logout,
@@ -284,7 +272,7 @@ pub enum Parsed {
 /// The spec of an action by name.
 pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
     Some(match action {
-        "help" => &HELP,
+        "help" => &help::HELP,
         "login" => &auth::LOGIN,
         "clientlogin" => &auth::CLIENTLOGIN,
         "logout" => &auth::LOGOUT,
@@ -334,17 +322,14 @@ pub fn parse(
         "expandtemplates" => {
             Parsed::ExpandTemplates(parse::ExpandTemplatesParams::parse(&mut reader)?)
         }
-        _ => Parsed::Help,
+        _ => Parsed::Help(help::HelpParams::parse(&mut reader)?),
     })
 }
 
 impl Parsed {
     pub async fn execute(self, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
         match self {
-            Parsed::Help => {
-                help(ctx);
-                Ok(())
-            }
+            Parsed::Help(params) => help::execute(params, ctx),
             Parsed::Login(params) => auth::login(params, ctx).await,
             Parsed::ClientLogin(params) => auth::client_login(params, ctx).await,
             Parsed::Logout => auth::logout(ctx),
@@ -364,19 +349,4 @@ impl Parsed {
             }
         }
     }
-}
-
-/// `action=help`: a short pointer to the documentation, in place of
-/// MediaWiki's generated help pages.
-fn help(ctx: &mut Ctx<'_>) {
-    let text = format!(
-        "<p>This is the MediaWiki-compatible action API of wikiupload ({}). Modules: {}. \
-         Use <code>action=paraminfo</code> for their parameters.</p>",
-        ctx.app.config.sitename,
-        ACTIONS.join(", ")
-    );
-    let mut help = serde_json::Map::new();
-    help.insert("mime".into(), "text/html".into());
-    help.insert(ctx.output.content_key("help").into(), text.into());
-    ctx.output.add("help", serde_json::Value::Object(help));
 }
