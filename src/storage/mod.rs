@@ -18,6 +18,7 @@ mod page_listings;
 mod pages;
 mod quotas;
 mod recent_changes;
+mod search;
 mod sessions;
 mod throttle;
 mod title_listings;
@@ -42,6 +43,7 @@ pub use pages::{
     SavedRevision,
 };
 pub use recent_changes::{RC_EDIT, RC_LOG, RC_NEW, RecentChangeListing, RecentChangeRow};
+pub use search::{FoundPage, PageSearch, SearchField, SearchTerm};
 pub use sessions::SessionRow;
 pub use title_listings::{CategoryListing, ListedCategory};
 pub use upload_status::UploadStatusRow;

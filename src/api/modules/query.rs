@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::continuation::Continuation;
 use super::{
     ModuleSpec, contentprops, fileprops, filerepoinfo, imageinfo, info, linkprops, lists, pageset,
-    revisions, siteinfo,
+    revisions, search, siteinfo,
 };
 use crate::api::request::RawParams;
 use crate::api::{
@@ -53,6 +53,7 @@ pub const GENERATOR_MODULES: &[&str] = &[
     "prefixsearch",
     "recentchanges",
     "revisions",
+    "search",
     "templates",
 ];
 
@@ -503,6 +504,11 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                 {
                     limits.record(spec.name, limit, false);
                 }
+                // Search numbers its pages (`index`), from its offset on.
+                let first_index = match &generator {
+                    Generator::List(lists::List::Search(search)) => Some(search.first_index()),
+                    _ => None,
+                };
                 let (titles, next) = generator
                     .run(&params.pages, ctx)
                     .await
@@ -518,6 +524,17 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                 };
                 let mut set = pageset::resolve(&generated, ctx).await?;
                 set.normalized.clear();
+                if let Some(first) = first_index {
+                    for entry in &mut set.entries {
+                        if let Some(at) =
+                            titles.iter().position(|t| entry.title.as_ref() == Some(t))
+                        {
+                            entry
+                                .fields
+                                .insert("index".into(), (first + at as i64).into());
+                        }
+                    }
+                }
                 set
             }
             None => pageset::resolve(&params.pages, ctx).await?,
@@ -641,7 +658,15 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
         if let Some(limit) = list.max_limit() {
             limits.record(spec.name, limit, !query.is_empty());
         }
-        let batch = list.execute(ctx).await?;
+        let (info, batch) = match list {
+            lists::List::Search(params) => search::search(params, ctx)
+                .await
+                .map_err(|e| e.in_module(spec.path))?,
+            list => (None, list.execute(ctx).await?),
+        };
+        if let Some(info) = info {
+            query.insert("searchinfo".into(), info);
+        }
         query.insert(spec.name.into(), batch.items);
         if let Some((param, value)) = batch.next {
             continuation.add(spec.name, &param, value);
