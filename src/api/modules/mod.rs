@@ -4,6 +4,7 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+pub mod botpasswords;
 mod continuation;
 pub mod delete;
 pub mod edit;
@@ -67,6 +68,7 @@ impl ModuleSpec {
 
 /// The values of `action`.
 pub const ACTIONS: &[&str] = &[
+    "botpasswords",
     "clientlogin",
     "delete",
     "edit",
@@ -167,7 +169,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 42] {
+pub fn all_modules() -> [&'static ModuleSpec; 44] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -211,6 +213,8 @@ pub fn all_modules() -> [&'static ModuleSpec; 42] {
         &purge::PURGE,
         &undelete::UNDELETE,
         &rsd::RSD,
+        &botpasswords::BOTPASSWORDS,
+        &botpasswords::BOTPASSWORDS_META,
     ]
 }
 
@@ -270,6 +274,7 @@ pub enum Parsed {
     Move(movepage::MoveParams),
     Purge(purge::PurgeParams),
     Undelete(undelete::UndeleteParams),
+    BotPasswords(botpasswords::BotPasswordsParams),
 }
 
 /// The spec of an action by name.
@@ -289,6 +294,7 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "purge" => &purge::PURGE,
         "undelete" => &undelete::UNDELETE,
         "rsd" => &rsd::RSD,
+        "botpasswords" => &botpasswords::BOTPASSWORDS,
         _ => return None,
     })
 }
@@ -319,6 +325,9 @@ pub fn parse(
         "move" => Parsed::Move(movepage::MoveParams::parse(&mut reader)?),
         "purge" => Parsed::Purge(purge::PurgeParams::parse(&mut reader)?),
         "undelete" => Parsed::Undelete(undelete::UndeleteParams::parse(&mut reader)?),
+        "botpasswords" => {
+            Parsed::BotPasswords(botpasswords::BotPasswordsParams::parse(&mut reader)?)
+        }
         _ => Parsed::Help,
     })
 }
@@ -342,6 +351,7 @@ impl Parsed {
             Parsed::Move(params) => movepage::execute(params, ctx).await,
             Parsed::Purge(params) => purge::execute(params, ctx).await,
             Parsed::Undelete(params) => undelete::execute(params, ctx).await,
+            Parsed::BotPasswords(params) => botpasswords::execute(params, ctx).await,
         }
     }
 }
