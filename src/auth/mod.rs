@@ -191,6 +191,15 @@ impl Accounts {
         Ok(())
     }
 
+    /// The account named `name` (in any of its spellings).
+    pub async fn user(&self, name: &str) -> Result<User, AuthError> {
+        let row = self.existing_user(name).await?;
+        Ok(User {
+            id: row.id,
+            name: row.name,
+        })
+    }
+
     pub async fn groups_of(&self, name: &str) -> Result<Vec<String>, AuthError> {
         let user = self.existing_user(name).await?;
         Ok(self.db.user_groups(user.id).await?)
