@@ -17,9 +17,13 @@ mod listings;
 mod page_listings;
 mod pages;
 mod quotas;
+mod recent_changes;
+mod search;
 mod sessions;
 mod throttle;
+mod title_listings;
 mod upload_status;
+mod user_listings;
 
 pub use accounts::{BotPasswordRow, UserRow};
 pub use actions::{
@@ -38,8 +42,14 @@ pub use pages::{
     NewLogEntry, NewRevision, PageRow, PageStatistics, Restore, RevisionListing, RevisionRow,
     SavedRevision,
 };
+pub use recent_changes::{RC_EDIT, RC_LOG, RC_NEW, RecentChangeListing, RecentChangeRow};
+pub use search::{FoundPage, PageSearch, SearchField, SearchTerm};
 pub use sessions::SessionRow;
+pub use title_listings::{CategoryListing, ListedCategory};
 pub use upload_status::UploadStatusRow;
+pub use user_listings::{
+    ContributionListing, ContributionRow, Contributors, ListedUser, UserKey, UserListing,
+};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -212,11 +222,16 @@ impl Database {
     }
 
     /// Answers when the database takes a write (`/readyz`): a row is
-    /// rewritten and committed.
+    /// changed and committed. The value always changes (`now`, or one past
+    /// the last one): SQLite skips writing a row rewritten as it was, so a
+    /// second probe within the same time would write nothing and pass on a
+    /// read-only file.
     pub async fn check_writable(&self, now: i64) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
-             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+             ON CONFLICT (id) DO UPDATE SET checked_at = CASE \
+             WHEN excluded.checked_at > readiness_probe.checked_at THEN excluded.checked_at \
+             ELSE readiness_probe.checked_at + 1 END",
         )
         .bind(now)
         .execute(&self.pool)
