@@ -14,6 +14,7 @@ mod generators;
 mod limits;
 mod lists;
 mod login;
+mod message_formats;
 mod migration;
 mod ops;
 mod page_transcripts;
