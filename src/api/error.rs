@@ -33,6 +33,9 @@ pub struct ApiError {
     /// Further codes of the same failure, listed after `code` only in the
     /// `MediaWiki-API-Error` header (as for `http-curl-error`).
     pub more_codes: Vec<String>,
+    /// Members of `data` that are lists of messages (`stasherrors`): `data`
+    /// holds their bc form, the other error formats render these.
+    pub message_data: Vec<(String, Vec<Message>)>,
 }
 
 impl ApiError {
@@ -46,6 +49,7 @@ impl ApiError {
             internal: false,
             module: None,
             more_codes: Vec::new(),
+            message_data: Vec::new(),
         }
     }
 
@@ -262,6 +266,7 @@ impl ApiError {
             internal: true,
             module: None,
             more_codes: Vec::new(),
+            message_data: Vec::new(),
         }
     }
 }
@@ -317,6 +322,11 @@ impl From<UploadError> for ApiError {
                 }
                 error
             }
+            UploadError::FetchedContentRefused { key } => ApiError::new(
+                "verification-error",
+                Message::new("verification-error", vec![], err.to_string()),
+            )
+            .with_data("details", vec![key]),
             UploadError::Verification(VerificationError::Io(io)) => {
                 tracing::error!(error = %io, "reading an upload failed");
                 ApiError::internal("FileBackendError")
@@ -325,7 +335,7 @@ impl From<UploadError> for ApiError {
                 let recoverable = error.is_recoverable();
                 let mut api = ApiError::new(
                     error.code(),
-                    Message::new(error.message_key(), vec![], error.info()),
+                    Message::new(error.message_key(), name_params(&error), error.wikitext()),
                 );
                 match &error {
                     NameError::IllegalFilename { filename } => {
@@ -357,24 +367,30 @@ impl From<UploadError> for ApiError {
                 api
             }
             UploadError::FileExistsForbidden { name, stash_key } => {
+                let name = name.as_db_key();
                 let text = format!(
-                    "A file with this name already exists, and cannot be overwritten. If you still want to upload your file, please go back and use a new name. [[File:{0}|thumb|center|{0}]]",
-                    name.as_db_key()
+                    "A file with this name already exists, and cannot be overwritten.\nIf you still want to upload your file, please go back and use a new name.\n[[File:{name}|thumb|center|{name}]]"
                 );
                 let api = ApiError::new(
                     "fileexists-forbidden",
-                    Message::new("fileexists-forbidden", vec![], text),
+                    Message::new("fileexists-forbidden", vec![name.into()], text),
                 );
                 with_stash_key(api, stash_key).with_data("invalidparameter", "filename")
             }
             UploadError::NoChange(name) => {
                 // MediaWiki tries to stash after this error and fails, since
                 // the temporary file is gone; it says so.
-                simple(
+                let title = format!("File:{name}");
+                with_stash_errors(ApiError::new(
                     "fileexists-no-change",
-                    format!("The upload is an exact duplicate of the current version of [[:File:{name}]]."),
-                )
-                .with_data("stasherrors", serde_json::json!([stash_bad_path()]))
+                    Message::new(
+                        "fileexists-no-change",
+                        vec![title.clone().into()],
+                        format!(
+                            "The upload is an exact duplicate of the current version of <strong>[[:{title}]]</strong>."
+                        ),
+                    ),
+                ))
             }
             UploadError::Fetch(fetch) => {
                 match &fetch {
@@ -535,15 +551,86 @@ fn with_stash_key(error: ApiError, stash_key: Option<String>) -> ApiError {
         Some(key) => error
             .with_data("filekey", key.clone())
             .with_data("sessionkey", key),
-        None => error.with_data("stasherrors", serde_json::json!([stash_bad_path()])),
+        None => with_stash_errors(error),
     }
 }
 
-fn stash_bad_path() -> Value {
-    serde_json::json!({
-        "message": "uploadstash-exception",
-        "params": ["UploadStashBadPathException", "Path doesn't exist."],
-        "code": "uploadstash-exception",
-        "type": "error",
-    })
+/// MediaWiki's `stasherrors` after its attempt to stash an upload whose
+/// temporary file is gone: in bc the status array, in the other error
+/// formats the message itself.
+fn with_stash_errors(mut error: ApiError) -> ApiError {
+    let class = "UploadStashBadPathException";
+    let reason = "Path doesn't exist.";
+    error = error.with_data(
+        "stasherrors",
+        serde_json::json!([{
+            "message": "uploadstash-exception",
+            "params": [class, reason],
+            "code": "uploadstash-exception",
+            "type": "error",
+        }]),
+    );
+    error.message_data.push((
+        "stasherrors".to_owned(),
+        vec![Message::new(
+            "uploadstash-exception",
+            vec![class.into(), reason.into()],
+            format!("Could not store upload in the stash ({class}): \"{reason}\"."),
+        )],
+    ));
+    error
+}
+
+/// `filetype-banned-type`'s parameters: the refused extension (or the comma
+/// list of prohibited ones), the comma list of allowed ones, their count and
+/// the count of refused ones.
+fn name_params(error: &NameError) -> Vec<Value> {
+    let NameError::FiletypeBanned {
+        filetype,
+        allowed,
+        blacklisted,
+    } = error
+    else {
+        return Vec::new();
+    };
+    let comma = |list: &[String]| serde_json::json!({"list": list, "type": "comma"});
+    let (refused, count) = match blacklisted.is_empty() {
+        true => (Value::from(filetype.as_str()), 1),
+        false => (comma(blacklisted), blacklisted.len()),
+    };
+    vec![refused, comma(allowed), allowed.len().into(), count.into()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banned_types_have_the_references_raw_parameters() {
+        let allowed: Vec<String> = ["png", "gif"].map(String::from).to_vec();
+        // As the reference answered for a real .zip (refused by name only).
+        let zip = NameError::FiletypeBanned {
+            filetype: "zip".into(),
+            allowed: allowed.clone(),
+            blacklisted: vec![],
+        };
+        assert_eq!(
+            Value::from(name_params(&zip)),
+            serde_json::json!(["zip", {"list": ["png", "gif"], "type": "comma"}, 2, 1])
+        );
+        let inner = NameError::FiletypeBanned {
+            filetype: "png".into(),
+            allowed,
+            blacklisted: vec!["exe".into(), "php".into()],
+        };
+        assert_eq!(
+            Value::from(name_params(&inner)),
+            serde_json::json!([
+                {"list": ["exe", "php"], "type": "comma"},
+                {"list": ["png", "gif"], "type": "comma"},
+                2,
+                2
+            ])
+        );
+    }
 }

@@ -14,6 +14,7 @@ mod params;
 mod request;
 mod response;
 mod thumbs;
+pub(crate) mod wikilinks;
 mod xml;
 
 use std::net::{IpAddr, SocketAddr};
@@ -385,7 +386,8 @@ async fn answer_api(
                 Map::new(),
                 None,
                 cors_headers,
-            );
+            )
+            .await;
         }
     };
     let identity = match app.accounts.identity(&session).await {
@@ -399,7 +401,8 @@ async fn answer_api(
                 Map::new(),
                 None,
                 cors_headers,
-            );
+            )
+            .await;
         }
     };
 
@@ -442,7 +445,8 @@ async fn answer_api(
                 requested,
                 None,
                 cors_headers,
-            );
+            )
+            .await;
         }
     };
     if !same_origin {
@@ -460,6 +464,7 @@ async fn answer_api(
         cookie_change,
         cors_headers,
     )
+    .await
 }
 
 /// Steps 2 to 9 of ApiMain: assertions, module parameters, token, rights,
@@ -765,9 +770,9 @@ pub fn iso_timestamp(unix: i64) -> String {
 
 /// Builds the HTTP response: the JSON document, MediaWiki's headers, the
 /// error header, and the session cookie.
-fn render(
+async fn render(
     app: &AppState,
-    output: Output,
+    mut output: Output,
     outcome: Result<(), ApiError>,
     printer: &Printer,
     requested: Map<String, Value>,
@@ -778,6 +783,11 @@ fn render(
         "See {} for API usage. Subscribe to the mediawiki-api-announce mailing list at &lt;https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce.lists.wikimedia.org/&gt; for notice of API deprecations and breaking changes.",
         app.api_url
     );
+    if output.errorformat == ErrorFormat::Html {
+        let error = outcome.as_ref().err().map(|err| err.message.as_ref());
+        let messages: Vec<&Message> = output.warning_messages().chain(error).collect();
+        output.links = wikilinks::render_message_links(app, messages).await;
+    }
     let (document, status, error_code) = match outcome {
         Ok(()) => (output.render_success(), StatusCode::OK, None),
         Err(err) => {

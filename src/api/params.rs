@@ -202,6 +202,7 @@ impl<'a> ParamReader<'a> {
         if value.is_some() && spec.deprecated {
             self.output.warn_deprecated(
                 self.module_path,
+                &super::modules::deprecation_feature(self.module_path, &name),
                 Message::new(
                     "apiwarn-deprecation-parameter",
                     vec![name.clone().into()],

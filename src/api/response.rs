@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
-use super::message::Message;
+use super::message::{LinkRenderings, Message};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatVersion {
@@ -53,6 +53,8 @@ struct Warning {
     module_path: String,
     code: String,
     message: Message,
+    /// `data` of the non-bc formats (a deprecation's `feature`).
+    data: Option<Map<String, Value>>,
 }
 
 /// The result of one request as it is being built.
@@ -64,6 +66,9 @@ pub struct Output {
     warnings: Vec<Warning>,
     /// bc groups warnings by module, newest module first.
     warning_modules: Vec<String>,
+    /// The messages' `[[...]]` rendered for `errorformat=html`, filled in
+    /// by the caller (it takes the database) before rendering.
+    pub links: LinkRenderings,
 }
 
 impl Output {
@@ -74,7 +79,13 @@ impl Output {
             body: IndexMap::new(),
             warnings: Vec::new(),
             warning_modules: Vec::new(),
+            links: LinkRenderings::new(),
         }
+    }
+
+    /// The messages of the warnings so far, whose links `html` renders.
+    pub fn warning_messages(&self) -> impl Iterator<Item = &Message> {
+        self.warnings.iter().map(|w| &w.message)
     }
 
     /// Appends (or replaces in place) a top-level key.
@@ -133,11 +144,15 @@ impl Output {
 
     /// Records a warning of the module at `module_path`.
     pub fn warn(&mut self, module_path: &str, code: &str, message: Message) {
-        let warning = Warning {
+        self.push_warning(Warning {
             module_path: module_path.to_owned(),
             code: code.to_owned(),
             message,
-        };
+            data: None,
+        });
+    }
+
+    fn push_warning(&mut self, warning: Warning) {
         if self.warnings.contains(&warning) {
             return;
         }
@@ -145,16 +160,22 @@ impl Output {
             self.body
                 .shift_insert(0, "warnings".to_owned(), Value::Null);
         }
-        let module = module_name(module_path).to_owned();
+        let module = module_name(&warning.module_path).to_owned();
         if !self.warning_modules.contains(&module) {
             self.warning_modules.insert(0, module);
         }
         self.warnings.push(warning);
     }
 
-    /// A deprecation warning, followed by the mailing-list notice on `main`.
-    pub fn warn_deprecated(&mut self, module_path: &str, message: Message) {
-        self.warn(module_path, "deprecation", message);
+    /// A deprecation warning with MediaWiki's name of the `feature`,
+    /// followed by the mailing-list notice on `main`.
+    pub fn warn_deprecated(&mut self, module_path: &str, feature: &str, message: Message) {
+        self.push_warning(Warning {
+            module_path: module_path.to_owned(),
+            code: "deprecation".to_owned(),
+            message,
+            data: Some(Map::from_iter([("feature".to_owned(), feature.into())])),
+        });
         self.warn(
             "main",
             "deprecation-help",
@@ -195,12 +216,16 @@ impl Output {
             }
             out.insert("error".into(), Value::Object(error));
         } else {
-            let item = self.render_item(
-                &err.code,
-                &err.message,
-                Some(&err.data),
-                module_of_error(err),
-            );
+            let mut data = err.data.as_ref().clone();
+            // Messages among the data (`stasherrors`) take the error format.
+            for (key, messages) in &err.message_data {
+                let items = messages
+                    .iter()
+                    .map(|message| self.format_message(&message.key, message))
+                    .collect();
+                data.insert(key.clone(), Value::Array(items));
+            }
+            let item = self.render_item(&err.code, &err.message, Some(&data), module_of_error(err));
             out.insert("errors".into(), Value::Array(vec![item]));
         }
         if let Some(warnings) = warnings {
@@ -236,7 +261,7 @@ impl Output {
             let items = self
                 .warnings
                 .iter()
-                .map(|w| self.render_item(&w.code, &w.message, None, &w.module_path))
+                .map(|w| self.render_item(&w.code, &w.message, w.data.as_ref(), &w.module_path))
                 .collect();
             Some(Value::Array(items))
         }
@@ -255,7 +280,7 @@ impl Output {
         let text = match self.errorformat {
             ErrorFormat::Plaintext | ErrorFormat::Bc => Some(("text", message.plain_text())),
             ErrorFormat::Wikitext => Some(("text", message.text.clone())),
-            ErrorFormat::Html => Some(("html", message.text.clone())),
+            ErrorFormat::Html => Some(("html", message.html(&self.links))),
             ErrorFormat::Raw => {
                 item.insert("key".into(), message.key.clone().into());
                 item.insert("params".into(), Value::Array(message.params.clone()));
@@ -325,7 +350,7 @@ mod tests {
     fn warnings_go_on_top_and_newer_modules_first() {
         let mut output = Output::new(FormatVersion::V1, ErrorFormat::Bc);
         output.add("login", serde_json::json!({"result": "NeedToken"}));
-        output.warn_deprecated("login", Message::new("k", vec![], "Old.".into()));
+        output.warn_deprecated("login", "f", Message::new("k", vec![], "Old.".into()));
         let rendered = output.render_success();
         let keys: Vec<&String> = rendered.as_object().expect("object").keys().collect();
         assert_eq!(keys, ["warnings", "login"]);

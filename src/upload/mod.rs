@@ -54,6 +54,11 @@ pub enum UploadError {
     TooLarge { max_upload_size: u64 },
     #[error(transparent)]
     Verification(#[from] VerificationError),
+    /// A downloaded (`url`) file whose content was refused: the client
+    /// learns only the refusal's key, since the detected MIME type would
+    /// describe what an internal address serves; the log has the detail.
+    #[error("This file did not pass file verification.")]
+    FetchedContentRefused { key: &'static str },
     /// A name problem; the file was stashed under `stash_key` so the client
     /// can retry with another name.
     #[error("{error}")]
@@ -378,7 +383,20 @@ impl Uploads {
                 max_upload_size: self.max_size,
             });
         }
-        let inspected = self.inspect(&path, size, &request.filename).await?;
+        let inspected = match self.inspect(&path, size, &request.filename).await {
+            Err(UploadError::Verification(VerificationError::Refused(refusal)))
+                if matches!(request.source, Source::Fetched(_))
+                    && refusal.code() == "verification-error" =>
+            {
+                tracing::info!(
+                    key = refusal.key(),
+                    detail = %refusal.text(),
+                    "URL upload: the downloaded file was refused"
+                );
+                return Err(UploadError::FetchedContentRefused { key: refusal.key() });
+            }
+            inspected => inspected?,
+        };
         let facts = match &request.source {
             Source::Received(file) | Source::Fetched(file) => {
                 inspected.facts(file.sha1.clone(), size)

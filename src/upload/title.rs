@@ -166,33 +166,45 @@ impl NameError {
                 format!("Filenames may not be longer than {MAX_NAME_BYTES} bytes.")
             }
             NameError::FiletypeMissing => "The file has no extension (like \".jpg\").".to_owned(),
-            NameError::FiletypeBanned {
-                filetype,
-                allowed,
-                blacklisted,
-            } => {
-                let (refused, count) = if blacklisted.is_empty() {
-                    (filetype.clone(), 1)
-                } else {
-                    (blacklisted.join(", "), blacklisted.len())
-                };
-                let is_not = if count == 1 {
-                    "is not a permitted file type"
-                } else {
-                    "are not permitted file types"
-                };
-                let permitted = if allowed.len() == 1 {
-                    "file type is"
-                } else {
-                    "file types are"
-                };
-                format!(
-                    "\".{refused}\" {is_not}. Permitted {permitted} {}.",
-                    allowed.join(", ")
-                )
-            }
+            NameError::FiletypeBanned { .. } => self
+                .wikitext()
+                .replace("<strong>", "")
+                .replace("</strong>", "")
+                .replace('\n', " "),
             NameError::FilenameTooShort { .. } => "The filename is too short.".to_owned(),
         }
+    }
+
+    /// The English text in MediaWiki's markup, as `errorformat=wikitext`
+    /// shows it; it differs from `info` only for `filetype-banned`.
+    pub fn wikitext(&self) -> String {
+        let NameError::FiletypeBanned {
+            filetype,
+            allowed,
+            blacklisted,
+        } = self
+        else {
+            return self.info();
+        };
+        let (refused, count) = if blacklisted.is_empty() {
+            (filetype.clone(), 1)
+        } else {
+            (blacklisted.join(", "), blacklisted.len())
+        };
+        let is_not = if count == 1 {
+            "is not a permitted file type"
+        } else {
+            "are not permitted file types"
+        };
+        let permitted = if allowed.len() == 1 {
+            "file type is"
+        } else {
+            "file types are"
+        };
+        format!(
+            "<strong>\".{refused}\"</strong> {is_not}.\nPermitted {permitted} {}.",
+            allowed.join(", ")
+        )
     }
 
     /// The final extension as far as the rules got before failing, which
@@ -896,6 +908,7 @@ mod tests {
             assert_eq!(error.code(), code);
             assert_eq!(error.info(), info);
             assert_eq!(error.to_string(), info);
+
             assert_eq!(error.final_extension(), final_extension);
             assert_eq!(error.is_recoverable(), code != "filetype-banned");
             let key = if code == "filetype-banned" {
@@ -916,6 +929,10 @@ mod tests {
         assert_eq!(
             error.info(),
             "\".php, exe\" are not permitted file types. Permitted file type is png."
+        );
+        assert_eq!(
+            error.wikitext(),
+            "<strong>\".php, exe\"</strong> are not permitted file types.\nPermitted file type is png."
         );
         assert_eq!(
             error,

@@ -15,6 +15,7 @@ mod help;
 mod limits;
 mod lists;
 mod login;
+mod message_formats;
 mod migration;
 mod ops;
 mod page_transcripts;

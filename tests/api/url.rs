@@ -189,10 +189,13 @@ async fn failed_fetches_get_the_references_errors(backend: Backend) {
             "http-bad-status",
             "There was a problem during the HTTP request: 404 Not Found".into(),
         ),
+        // MediaWiki names the detected type ("Files of the MIME type
+        // "text/html" are not allowed"); it would tell what an internal
+        // address serves, so wikiupload answers its generic text.
         (
             format!("{server}/page.html"),
             "verification-error",
-            "Files of the MIME type \"text/html\" are not allowed to be uploaded.".into(),
+            "This file did not pass file verification.".into(),
         ),
         (
             format!("{server}/empty.png"),
@@ -224,6 +227,21 @@ async fn failed_fetches_get_the_references_errors(backend: Backend) {
         let body = url_upload(&app, "Failing url.png", &url, &[]).await;
         assert_eq!(body["error"]["code"], code, "{url}: {body}");
         assert_eq!(body["error"]["info"], info, "{url}: {body}");
+    }
+    // The refused content's key stays, its detected type does not, in any
+    // error format.
+    for format in ["bc", "raw", "wikitext"] {
+        let body = url_upload(
+            &app,
+            "Failing url.png",
+            &format!("{server}/page.html"),
+            &[("errorformat", format)],
+        )
+        .await;
+        let error = body.get("error").unwrap_or(&body["errors"][0]);
+        let details = error.get("details").unwrap_or(&error["data"]["details"]);
+        assert_eq!(details, &serde_json::json!(["filetype-badmime"]), "{body}");
+        assert!(!body.to_string().contains("text/html"), "{format}: {body}");
     }
     let response = app
         .upload_raw(

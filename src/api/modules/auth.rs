@@ -124,6 +124,7 @@ pub async fn login(params: LoginParams, ctx: &mut Ctx<'_>) -> Result<(), ApiErro
     let Some(token) = params.token else {
         ctx.output.warn_deprecated(
             LOGIN.path,
+            "action=login&!lgtoken",
             Message::new(
                 "apiwarn-deprecation-login-token",
                 vec![],
@@ -178,8 +179,9 @@ pub async fn login(params: LoginParams, ctx: &mut Ctx<'_>) -> Result<(), ApiErro
             ctx.session.log_in(user.id);
             ctx.output.warn_deprecated(
                 LOGIN.path,
+                "main-account-login",
                 Message::new(
-                    "apiwarn-deprecation-login-nobotpw",
+                    "apiwarn-deprecation-login-botpw",
                     vec![],
                     "Main-account login via <kbd>action=login</kbd> is deprecated and may stop working without warning. To continue login with <kbd>action=login</kbd>, see [[Special:BotPasswords]]. To safely continue using main-account login, see <kbd>action=clientlogin</kbd>.".into(),
                 ),

@@ -406,7 +406,7 @@ fn check_rights(title: &Title, exists: bool, ctx: &Ctx<'_>) -> Result<(), ApiErr
                 "cantcreate-anon",
                 "nocreatetext",
                 format!(
-                    "{} has restricted the ability to create new pages. You can go back and edit an existing page, or [[Special:UserLogin|log in or create an account]].",
+                    "{} has restricted the ability to create new pages.\nYou can go back and edit an existing page, or [[Special:UserLogin|log in or create an account]].",
                     ctx.app.config.sitename
                 ),
             ),

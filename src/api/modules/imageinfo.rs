@@ -6,9 +6,13 @@ use serde_json::{Map, Value, json};
 
 use super::ModuleSpec;
 use super::pageset::{PageEntry, file_name};
-use crate::api::{ApiError, Ctx, Message, ParamReader, ParamSpec, ParamType, iso_timestamp};
+use crate::api::wikilinks;
+use crate::api::{
+    ApiError, AppState, Ctx, Message, ParamReader, ParamSpec, ParamType, iso_timestamp,
+};
 use crate::media::handler::{Handler, ThumbParams, php_round};
 use crate::media::thumb::{ThumbSource, Transform};
+use crate::pages::title::Title;
 use crate::storage::{FILE_NAMESPACE, FileVersionRow, StashRow};
 use crate::upload::UploadError;
 
@@ -487,6 +491,8 @@ struct FileView<'a> {
     comment: &'a str,
     /// The name in text form (`canonicaltitle` is `File:` + this).
     display_name: String,
+    /// `uploadwarning`'s notice, when asked for (current versions only).
+    upload_warning: Option<String>,
     url: String,
     description_url: String,
     short_url: Option<String>,
@@ -504,24 +510,24 @@ struct FileView<'a> {
 }
 
 /// imageinfo's thumbnail fields.
-struct ThumbView {
-    url: Option<String>,
-    width: i64,
-    height: i64,
+pub(crate) struct ThumbView {
+    pub url: Option<String>,
+    pub width: i64,
+    pub height: i64,
     mime: Option<&'static str>,
-    responsive: Vec<(&'static str, String)>,
+    pub responsive: Vec<(&'static str, String)>,
     error: Option<String>,
 }
 
 /// `getInfo`'s thumbnail part: `File::transform` of `params`, then the
 /// 1.5× and 2× variants (`Linker::processResponsiveImages`).
-fn thumb_view(
+pub(crate) fn thumb_view(
     source: &ThumbSource,
     params: &ThumbParams,
     file_url: &str,
-    ctx: &Ctx<'_>,
+    app: &AppState,
 ) -> ThumbView {
-    let thumbs = ctx.app.uploads.thumbnails();
+    let thumbs = app.uploads.thumbnails();
     let transform = thumbs.plan(source, params);
     let Some(url) = thumbs.url(source, &transform) else {
         let error = match transform {
@@ -597,15 +603,8 @@ fn render(view: &FileView<'_>, props: &[&str]) -> Map<String, Value> {
     if wants("comment") {
         info.insert("comment".into(), view.comment.into());
     }
-    if wants("uploadwarning") {
-        info.insert(
-            "html".into(),
-            format!(
-                "<p>A file with this name exists already, please check <strong><a class=\"mw-selflink selflink\">File:{}</a></strong> if you are not sure if you want to overwrite it.\n</p>\n",
-                escape_html(&view.display_name)
-            )
-            .into(),
-        );
+    if let (true, Some(html)) = (wants("uploadwarning"), &view.upload_warning) {
+        info.insert("html".into(), html.clone().into());
     }
     if wants("canonicaltitle") {
         info.insert(
@@ -702,7 +701,7 @@ pub fn version_info(
         Some(archive) => repo.archive_url(&row.name, archive),
         None => repo.public_url(&row.name),
     };
-    let thumb = thumb.map(|params| thumb_view(&ThumbSource::from_row(row), params, &url, ctx));
+    let thumb = thumb.map(|params| thumb_view(&ThumbSource::from_row(row), params, &url, ctx.app));
     let view = FileView {
         timestamp: row.timestamp,
         user_name: row.user_name.as_deref().unwrap_or_default(),
@@ -712,6 +711,9 @@ pub fn version_info(
         height: row.height,
         comment: &row.comment,
         display_name: text_of(&row.name),
+        upload_warning: props
+            .contains(&"uploadwarning")
+            .then(|| upload_warning(row, ctx.app)),
         url,
         description_url: repo.description_url(&row.name),
         short_url: page_id.map(|id| {
@@ -731,6 +733,25 @@ pub fn version_info(
         thumb,
     };
     render(&view, props)
+}
+
+/// `uploadwarning`: SpecialUpload's "exists" notice about the file, which
+/// MediaWiki gives after any upload (the file exists by then), followed by
+/// the file's thumbnail frame, or a link to its page for a type without
+/// a thumbnail handler.
+fn upload_warning(row: &FileVersionRow, app: &AppState) -> String {
+    let name = escape_html(&text_of(&row.name));
+    let notice = format!(
+        "A file with this name exists already, please check <strong><a class=\"mw-selflink selflink\">File:{name}</a></strong> if you are not sure if you want to overwrite it.\n"
+    );
+    match wikilinks::thumb_frame(app, row, wikilinks::FrameAlign::Right, None) {
+        Some(frame) => format!("<p>{notice}</p>\n{frame}"),
+        None => {
+            let title = Title::new(FILE_NAMESPACE, &row.name);
+            let label = escape_html(&title.text(app.pages.sitename()));
+            notice + &wikilinks::page_link(app, &title, &label, true)
+        }
+    }
 }
 
 /// The imageinfo of a publish result.
@@ -766,7 +787,8 @@ pub fn stash_info(
     ctx: &Ctx<'_>,
 ) -> Value {
     let url = ctx.app.uploads.repo().stash_url(&entry.file_key);
-    let thumb = thumb.map(|params| thumb_view(&ThumbSource::from_stash(entry), params, &url, ctx));
+    let thumb =
+        thumb.map(|params| thumb_view(&ThumbSource::from_stash(entry), params, &url, ctx.app));
     let view = FileView {
         timestamp: entry.created_at,
         user_name: "",
@@ -776,6 +798,7 @@ pub fn stash_info(
         height: entry.height,
         comment: "",
         display_name: entry.temp_name.clone(),
+        upload_warning: None,
         description_url: url.clone(),
         url,
         short_url: None,

@@ -60,6 +60,7 @@ impl InfoParams {
         if props.contains(&"readable") {
             reader.output().warn_deprecated(
                 INFO.path,
+                "action=query&prop=info&inprop=readable",
                 Message::new(
                     "paramvalidator-deprecated-value",
                     vec!["inprop".into(), "readable".into()],

@@ -287,6 +287,27 @@ pub enum Parsed {
     BotPasswords(botpasswords::BotPasswordsParams),
 }
 
+/// MediaWiki's name of a deprecated feature of the module at `path`, as
+/// a deprecation warning's `data.feature` gives it: `group=name` of each
+/// module from the main one down, then `what` (`action=query&prop=info&inprop=readable`).
+pub fn deprecation_feature(path: &str, what: &str) -> String {
+    let mut parts = Vec::new();
+    let mut prefix = String::new();
+    for name in path.split('+') {
+        if !prefix.is_empty() {
+            prefix.push('+');
+        }
+        prefix.push_str(name);
+        let group = all_modules()
+            .into_iter()
+            .find(|m| m.path == prefix)
+            .map_or("action", |m| m.group);
+        parts.push(format!("{group}={name}"));
+    }
+    parts.push(what.to_owned());
+    parts.join("&")
+}
+
 /// The spec of an action by name.
 pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
     Some(match action {

@@ -236,12 +236,15 @@ async fn move_one(
         _ => {}
     }
     let target_taken = || {
-        simple(
+        let target = to.text(sitename);
+        ApiError::new(
             "articleexists",
-            "articleexists",
-            &format!(
-                "A page already exists at [[:{}]], or the page name you have chosen is not valid. Please choose another name.",
-                to.text(sitename)
+            Message::new(
+                "articleexists",
+                vec![target.clone().into()],
+                format!(
+                    "A page already exists at [[:{target}]], or the page name you have chosen is not valid.\nPlease choose another name."
+                ),
             ),
         )
     };

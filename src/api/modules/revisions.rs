@@ -212,6 +212,7 @@ pub async fn add(
     {
         ctx.output.warn_deprecated(
             REVISIONS.path,
+            "action=query&prop=revisions&!rvslots",
             Message::new(
                 "apiwarn-deprecation-missingparam",
                 vec!["rvslots".into()],

@@ -560,10 +560,16 @@ pub fn permission_denied(ctx: &Ctx<'_>, right: &str) -> ApiError {
             groups.join(", ")
         ),
     };
-    ApiError::new(
-        "permissiondenied",
-        Message::new("badaccess-groups", vec![], text),
-    )
+    let count = groups.len();
+    let params = match count {
+        0 => Vec::new(),
+        _ => vec![groups.join(", ").into(), count.into()],
+    };
+    let key = match count {
+        0 => "badaccess-group0",
+        _ => "badaccess-groups",
+    };
+    ApiError::new("permissiondenied", Message::new(key, params, text))
 }
 
 /// The English name of a group's members, as in MediaWiki's `group-*` messages.
