@@ -16,6 +16,8 @@ mod links;
 mod listings;
 mod page_listings;
 mod pages;
+#[cfg(test)]
+mod plans;
 mod quotas;
 mod sessions;
 mod throttle;
