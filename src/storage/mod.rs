@@ -117,6 +117,17 @@ impl Database {
     /// Connects and applies the migrations. A database that cannot be
     /// reached is an `Unavailable` error that names it, not a panic.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Database, StorageError> {
+        Database::connect_with(url, max_connections, true).await
+    }
+
+    /// The same; `full_sync` false runs SQLite with `synchronous = NORMAL`
+    /// (the WAL synced at checkpoints only), which `sqlite_synchronous`
+    /// allows for speed at the cost of the last commits on a crash.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        full_sync: bool,
+    ) -> Result<Database, StorageError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let url = match backend {
@@ -135,10 +146,11 @@ impl Database {
                         // timeout makes concurrent writers wait instead of failing;
                         // FULL syncs the WAL at every commit, so a row that
                         // acknowledges bytes survives an operating-system crash.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                        )
+                        let synchronous = if full_sync { "FULL" } else { "NORMAL" };
+                        conn.execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
+                        )))
                         .await?;
                     } else {
                         // A transaction whose client vanished (a cut or
