@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-mod support;
-use support::{Server, Table, machine_line};
+mod common;
+use common::{Api, Server, Table, machine_line};
 
 const MB: usize = 1_000_000;
 const MIB: usize = 1024 * 1024;
@@ -143,7 +143,7 @@ async fn main() {
         let mut server = Server::start(&case_dir, &case.env);
         server.wait_until_ready(&case_dir).await;
         let session = match &case.request {
-            Some(Request::Upload { .. }) => Some(support::login(&server.api_url).await),
+            Some(Request::Upload { .. }) => Some(Api::login(&server.api_url).await),
             _ => None,
         };
         let before = server.peak_memory_kib();
@@ -151,8 +151,8 @@ async fn main() {
         let answer = match &case.request {
             None => "-".to_string(),
             Some(Request::Upload { filename, bytes }) => {
-                let (client, csrf) = session.as_ref().expect("logged in for uploads");
-                upload(client, &server.api_url, csrf, filename, bytes).await
+                let api = session.as_ref().expect("logged in for uploads");
+                upload(&api.client, &server.api_url, &api.csrf, filename, bytes).await
             }
             Some(Request::Anonymous {
                 content_type,

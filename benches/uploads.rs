@@ -18,23 +18,19 @@
 //! BENCH_KEEP=1 (keep that directory, with the server's log, afterwards).
 
 use std::fs::File;
-use std::future::Future;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::BytesMut;
-use reqwest::multipart::{Form, Part};
+use reqwest::multipart::Part;
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
-mod support;
-use support::{Server, Table, machine_line};
+mod common;
+use common::*;
 
-const MIB: u64 = 1024 * 1024;
 const CONCURRENCY: [usize; 2] = [1, 8];
 /// Size of the reads that feed the direct upload's request body: large
 /// enough that the client's file reading stays far below the server's cost.
@@ -75,10 +71,8 @@ async fn main() {
     rows.add("disk write, dd conv=fsync", mib(size) / dd_seconds, "MiB/s");
 
     // Room for the big file, and for the chunked copy beside it.
-    let mut server = Server::start(
-        dir.path(),
-        &[("WIKIUPLOAD_MAX_UPLOAD_SIZE", (size * 2).to_string())],
-    );
+    let room = [("WIKIUPLOAD_MAX_UPLOAD_SIZE", (size * 2).to_string())];
+    let mut server = Server::start(dir.path(), &room);
     server.wait_until_ready(dir.path()).await;
     let api = Api::login(&server.api_url).await;
 
@@ -151,65 +145,6 @@ async fn main() {
     println!("{}", machine_line());
     println!();
     print!("{}", rows.render());
-}
-
-// --------------------------------------------------------------------- the API
-
-/// A logged-in client: one cookie jar (one session) shared by all requests,
-/// as a bot with several connections has.
-struct Api {
-    client: reqwest::Client,
-    url: String,
-    csrf: String,
-}
-
-impl Api {
-    async fn login(url: &str) -> Api {
-        let (client, csrf) = support::login(url).await;
-        Api {
-            client,
-            url: url.to_string(),
-            csrf,
-        }
-    }
-
-    /// The fields every upload request carries.
-    fn upload_form(&self, filename: &str) -> Form {
-        Form::new()
-            .text("action", "upload")
-            .text("format", "json")
-            .text("filename", filename.to_string())
-            .text("comment", "benchmark")
-            .text("ignorewarnings", "1")
-            .text("token", self.csrf.clone())
-    }
-
-    /// Posts a multipart form and returns the JSON answer's `upload` object,
-    /// or the whole answer as the error when there is none.
-    async fn post_upload(&self, form: Form) -> Result<Value, String> {
-        let answer: Value = self
-            .client
-            .post(&self.url)
-            .multipart(form)
-            .send()
-            .await
-            .map_err(|e| format!("request failed: {e}"))?
-            .json()
-            .await
-            .map_err(|e| format!("answer is not JSON: {e}"))?;
-        match answer.get("upload") {
-            Some(upload) => Ok(upload.clone()),
-            None => Err(answer.to_string()),
-        }
-    }
-}
-
-fn expect_result(upload: &Value, result: &str) -> Result<(), String> {
-    if upload["result"] == result {
-        Ok(())
-    } else {
-        Err(format!("expected {result}, got {upload}"))
-    }
 }
 
 // ---------------------------------------------------------------- measurements
@@ -381,36 +316,6 @@ async fn token_requests(api: &Api, count: usize, workers: usize) -> (f64, usize)
     .await
 }
 
-/// Runs `job(0..count)` on `workers` concurrent clients; returns jobs per
-/// second and the number of failures (the first is printed).
-async fn run_concurrently<F, Fut>(count: usize, workers: usize, job: F) -> (f64, usize)
-where
-    F: Fn(usize) -> Fut,
-    Fut: Future<Output = Result<(), String>>,
-{
-    let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
-    let worker = || async {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= count {
-                break;
-            }
-            if let Err(err) = job(i).await {
-                failures.lock().expect("not poisoned").push(err);
-            }
-        }
-    };
-    let start = Instant::now();
-    futures_util::future::join_all((0..workers).map(|_| worker())).await;
-    let seconds = start.elapsed().as_secs_f64();
-    let failures = failures.into_inner().expect("not poisoned");
-    if let Some(first) = failures.first() {
-        eprintln!("{} of {count} failed; the first: {first}", failures.len());
-    }
-    (count as f64 / seconds, failures.len())
-}
-
 /// Seconds `dd` takes to write `size` bytes (rounded up to 8 MiB blocks) and
 /// fsync them, in `dir`.
 fn dd_write(dir: &Path, size: u64) -> f64 {
@@ -442,140 +347,4 @@ fn write_big_png(path: &Path, size_mib: u64) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(READ_BUF, File::create(path)?);
     write_png(&mut out, WIDTH, height, 1)?;
     out.into_inner().map_err(|e| e.into_error())?.sync_all()
-}
-
-/// Writes an 8-bit RGB PNG with the structure of tests/clients/make_png.py: IHDR,
-/// then one IDAT per 256 rows holding uncompressed (stored) deflate blocks,
-/// a last IDAT ending the zlib stream, and IEND, all with their CRCs.
-/// With width 4096 each IDAT is a little over 3 MiB, as in make_png.py.
-fn write_png(out: &mut impl Write, width: u32, height: u32, seed: u64) -> io::Result<()> {
-    out.write_all(b"\x89PNG\r\n\x1a\n")?;
-    let mut ihdr = Vec::with_capacity(13);
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // depth 8, truecolour, deflate, no filter, no interlace
-    write_chunk(out, b"IHDR", &ihdr)?;
-
-    // Every row: filter type 0, then the same pattern of pixel bytes.
-    let mut row = vec![0u8; 1 + width as usize * 3];
-    for (i, byte) in row[1..].iter_mut().enumerate() {
-        *byte = (i as u64 * 7 + seed) as u8;
-    }
-    // The first row also carries the whole seed, so different seeds always
-    // give different files.
-    let mut first_row = row.clone();
-    let seed_bytes = seed.to_le_bytes();
-    let n = seed_bytes.len().min(first_row.len() - 1);
-    first_row[1..1 + n].copy_from_slice(&seed_bytes[..n]);
-
-    let mut adler = adler2::Adler32::new();
-    let mut raw = Vec::new();
-    let mut idat = vec![0x78, 0x01]; // zlib header: deflate, 32 KiB window
-    for y in 0..height {
-        raw.extend_from_slice(if y == 0 { &first_row } else { &row });
-        if y % 256 == 255 || y == height - 1 {
-            adler.write_slice(&raw);
-            // Stored blocks hold at most 65535 bytes: BFINAL=0 BTYPE=00,
-            // LEN, NLEN, then the bytes.
-            for block in raw.chunks(65535) {
-                let len = block.len() as u16;
-                idat.push(0);
-                idat.extend_from_slice(&len.to_le_bytes());
-                idat.extend_from_slice(&(!len).to_le_bytes());
-                idat.extend_from_slice(block);
-            }
-            write_chunk(out, b"IDAT", &idat)?;
-            idat.clear();
-            raw.clear();
-        }
-    }
-    // An empty final block ends the deflate stream; zlib's Adler-32 follows.
-    idat.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
-    idat.extend_from_slice(&adler.checksum().to_be_bytes());
-    write_chunk(out, b"IDAT", &idat)?;
-    write_chunk(out, b"IEND", &[])
-}
-
-fn write_chunk(out: &mut impl Write, kind: &[u8; 4], data: &[u8]) -> io::Result<()> {
-    let len = u32::try_from(data.len()).expect("PNG chunks are < 4 GiB");
-    out.write_all(&len.to_be_bytes())?;
-    out.write_all(kind)?;
-    out.write_all(data)?;
-    out.write_all(&crc32(&[kind, data]).to_be_bytes())
-}
-
-fn crc32(parts: &[&[u8]]) -> u32 {
-    let mut hasher = crc32fast::Hasher::new();
-    for part in parts {
-        hasher.update(part);
-    }
-    hasher.finalize()
-}
-
-// ---------------------------------------------------------------------- output
-
-#[derive(Default)]
-struct Rows(Vec<[String; 3]>);
-
-impl Rows {
-    fn add(&mut self, measure: &str, value: f64, unit: &str) {
-        let value = if value.fract() == 0.0 && value.abs() < 1e9 {
-            format!("{value:.0}")
-        } else if value >= 100.0 {
-            format!("{value:.1}")
-        } else {
-            format!("{value:.2}")
-        };
-        self.text(measure, &value, unit);
-    }
-
-    fn text(&mut self, measure: &str, value: &str, unit: &str) {
-        self.0
-            .push([measure.to_string(), value.to_string(), unit.to_string()]);
-    }
-
-    /// A Markdown table, values right-aligned.
-    fn render(&self) -> String {
-        let mut table = Table::new(&[("measure", false), ("value", true), ("unit", false)]);
-        for row in &self.0 {
-            table.row(row.to_vec());
-        }
-        table.render()
-    }
-}
-
-// --------------------------------------------------------------------- helpers
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(value) => value
-            .parse()
-            .unwrap_or_else(|_| panic!("{name} must be a whole number, not {value:?}")),
-        Err(_) => default,
-    }
-}
-
-fn clients(n: usize) -> String {
-    if n == 1 {
-        "1 client".to_string()
-    } else {
-        format!("{n} concurrent clients")
-    }
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / MIB as f64
-}
-
-fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    })
 }

@@ -43,6 +43,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// SQLite's `synchronous` setting (`sqlite_synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// The write-ahead log is synced at every commit.
+    Full,
+    /// Synced at checkpoints only.
+    Normal,
+}
+
 /// Everything wikiupload can be told, after all layers are merged.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +78,7 @@ pub struct Config {
     /// PostgreSQL schema to work in; empty: the server's `search_path`.
     pub database_schema: String,
     pub database_max_connections: u32,
+    pub sqlite_synchronous: SqliteSynchronous,
     pub session_lifetime: u64,
     pub enable_uploads: bool,
     pub max_upload_size: u64,

@@ -16,7 +16,7 @@ use crate::auth::{self, Accounts, SessionStore};
 use crate::config::Config;
 use crate::pages::{PageError, Pages};
 use crate::server;
-use crate::storage::{Database, StorageError};
+use crate::storage::{ConnectOptions, Database, StorageError};
 use crate::upload::repo::FileRepo;
 use crate::upload::{UploadError, Uploads, fsck};
 
@@ -113,10 +113,13 @@ pub async fn open_accounts(config: &Config) -> Result<(Database, Accounts), Star
     // the first upload fails).
     tempfile::NamedTempFile::new_in(&config.data_dir)
         .map_err(|e| StartupError::DataDirNotWritable(data_dir, e))?;
-    let db = Database::connect(
+    let db = Database::connect_with(
         &config.database_url(),
-        config.database_max_connections,
-        config.database_schema(),
+        ConnectOptions {
+            max_connections: config.database_max_connections,
+            schema: config.database_schema(),
+            full_sync: config.sqlite_synchronous == crate::config::SqliteSynchronous::Full,
+        },
     )
     .await?;
     let policy = RightsPolicy::new(

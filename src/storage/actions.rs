@@ -5,7 +5,7 @@
 
 use sqlx::AnyConnection;
 
-use super::listings::{Arg, Filter, order_clause};
+use super::listings::{Arg, Filter, Statement, order_clause};
 use super::pages::{
     NewLogEntry, NewRevision, PageRow, Restore, archive_page, insert_log, page_in,
     restore_revisions, save_revision,
@@ -206,6 +206,13 @@ impl Database {
         &self,
         listing: &DeletedFileListing,
     ) -> Result<Vec<DeletedFileRow>, StorageError> {
+        self.deleted_files_statement(listing)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// The statement of `list_deleted_files`.
+    pub(super) fn deleted_files_statement(&self, listing: &DeletedFileListing) -> Statement {
         let name = self.in_byte_order("d.name");
         let descending = listing.descending;
         let mut filter = Filter::default();
@@ -236,8 +243,7 @@ impl Database {
             filter.where_clause(),
             order_clause(&[name.clone(), "d.id".to_owned()], descending),
         );
-        let query = sqlx::query_as::<_, DeletedFileRow>(sqlx::AssertSqlSafe(sql));
-        Ok(filter.bind(query).fetch_all(&self.pool).await?)
+        Statement { sql, filter }
     }
 
     /// Restores revisions and file versions of a page and logs it, in one

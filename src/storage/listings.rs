@@ -112,6 +112,24 @@ pub struct LogListing {
     pub limit: i64,
 }
 
+/// A listing's statement: SQL with `$N` placeholders and the arguments
+/// they take. The listing runs it; the plan tests (`plans.rs`) explain it.
+#[derive(Debug)]
+pub(super) struct Statement {
+    pub(super) sql: String,
+    pub(super) filter: Filter,
+}
+
+impl Statement {
+    pub(super) async fn fetch_all<O>(self, pool: &sqlx::AnyPool) -> Result<Vec<O>, StorageError>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let query = sqlx::query_as::<_, O>(sqlx::AssertSqlSafe(self.sql));
+        Ok(self.filter.bind(query).fetch_all(pool).await?)
+    }
+}
+
 /// A bound argument.
 #[derive(Debug, Clone)]
 pub(super) enum Arg {
@@ -223,6 +241,11 @@ impl Database {
 
     /// Current files matching `listing`, at most `listing.limit`.
     pub async fn list_files(&self, listing: &FileListing) -> Result<Vec<ListedFile>, StorageError> {
+        self.files_statement(listing).fetch_all(&self.pool).await
+    }
+
+    /// The statement of `list_files`.
+    pub(super) fn files_statement(&self, listing: &FileListing) -> Statement {
         let name = self.in_byte_order("v.name");
         let descending = listing.descending;
         let mut filter = Filter::default();
@@ -310,8 +333,7 @@ impl Database {
             filter.where_clause(),
             order_clause(&order_by, descending),
         );
-        let query = sqlx::query_as::<_, ListedFile>(sqlx::AssertSqlSafe(sql));
-        Ok(filter.bind(query).fetch_all(&self.pool).await?)
+        Statement { sql, filter }
     }
 
     /// Log entries matching `listing`, at most `listing.limit`.
@@ -319,6 +341,13 @@ impl Database {
         &self,
         listing: &LogListing,
     ) -> Result<Vec<LogEventRow>, StorageError> {
+        self.log_events_statement(listing)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// The statement of `list_log_events`.
+    pub(super) fn log_events_statement(&self, listing: &LogListing) -> Statement {
         let descending = !listing.ascending;
         let mut filter = Filter::default();
         for (column, value) in [
@@ -363,8 +392,7 @@ impl Database {
             filter.where_clause(),
             order_clause(&["l.timestamp".to_owned(), "l.id".to_owned()], descending),
         );
-        let query = sqlx::query_as::<_, LogEventRow>(sqlx::AssertSqlSafe(sql));
-        Ok(filter.bind(query).fetch_all(&self.pool).await?)
+        Statement { sql, filter }
     }
 }
 

@@ -16,6 +16,8 @@ mod links;
 mod listings;
 mod page_listings;
 mod pages;
+#[cfg(test)]
+mod plans;
 mod quotas;
 mod recent_changes;
 mod search;
@@ -55,7 +57,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions as _, Connection, Executor};
 
 /// The database engines wikiupload runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,17 +126,46 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// How long the first connection may take before startup gives up.
 const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How to connect, beside the URL.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectOptions<'a> {
+    pub max_connections: u32,
+    pub schema: Option<&'a str>,
+    pub full_sync: bool,
+}
+
 impl Database {
     /// Connects and applies the migrations. A database that cannot be
     /// reached is an `Unavailable` error that names it (password hidden)
-    /// and says why, not a panic. With `schema` (PostgreSQL only), every
-    /// connection works in that schema, created if missing, so that
-    /// several wikis can share one database.
+    /// and says why, not a panic. SQLite syncs every commit (`FULL`).
     pub async fn connect(
         url: &str,
         max_connections: u32,
         schema: Option<&str>,
     ) -> Result<Database, StorageError> {
+        let options = ConnectOptions {
+            max_connections,
+            schema,
+            full_sync: true,
+        };
+        Database::connect_with(url, options).await
+    }
+
+    /// The same, as the configuration says: with `schema` (PostgreSQL
+    /// only), every connection works in that schema, created if missing, so
+    /// that several wikis can share one database; `full_sync` false runs
+    /// SQLite with `synchronous = NORMAL` (the WAL synced at checkpoints
+    /// only), which `sqlite_synchronous` allows for speed at the cost of
+    /// the last commits on a crash.
+    pub async fn connect_with(
+        url: &str,
+        options: ConnectOptions<'_>,
+    ) -> Result<Database, StorageError> {
+        let ConnectOptions {
+            max_connections,
+            schema,
+            full_sync,
+        } = options;
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let url = match backend {
@@ -179,10 +210,11 @@ impl Database {
                         // timeout makes concurrent writers wait instead of failing;
                         // FULL syncs the WAL at every commit, so a row that
                         // acknowledges bytes survives an operating-system crash.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-                        )
+                        let synchronous = if full_sync { "FULL" } else { "NORMAL" };
+                        conn.execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;"
+                        )))
                         .await?;
                     } else {
                         // A transaction whose client vanished (a cut or

@@ -3,7 +3,7 @@
 //! (`list=backlinks`, `embeddedin`, `imageusage`, `categorymembers`,
 //! `prop=fileusage`), and a category's counts (`prop=categoryinfo`).
 
-use super::listings::{Arg, Filter, order_clause};
+use super::listings::{Arg, Filter, Statement, order_clause};
 use super::pages::PAGE_COLUMNS;
 use super::{Database, PageRow, StorageError};
 
@@ -77,6 +77,11 @@ pub struct CategoryCounts {
 impl Database {
     /// Pages matching `listing`, at most `listing.limit`.
     pub async fn list_pages(&self, listing: &PageListing) -> Result<Vec<PageRow>, StorageError> {
+        self.pages_statement(listing).fetch_all(&self.pool).await
+    }
+
+    /// The statement of `list_pages`.
+    pub(super) fn pages_statement(&self, listing: &PageListing) -> Statement {
         let title = self.in_byte_order("title");
         let mut filter = Filter::default();
         let namespace = filter.int(listing.namespace);
@@ -108,8 +113,7 @@ impl Database {
             filter.where_clause(),
             order_clause(&[title], listing.descending),
         );
-        let query = sqlx::query_as::<_, PageRow>(sqlx::AssertSqlSafe(sql));
-        Ok(filter.bind(query).fetch_all(&self.pool).await?)
+        Statement { sql, filter }
     }
 
     /// Pages linking to `listing`'s target, at most `listing.limit`.
@@ -117,7 +121,18 @@ impl Database {
         &self,
         listing: &BacklinkListing,
     ) -> Result<Vec<LinkingPage>, StorageError> {
+        self.backlinks_statement(listing)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// The statement of `list_backlinks`.
+    pub(super) fn backlinks_statement(&self, listing: &BacklinkListing) -> Statement {
         let mut filter = Filter::default();
+        // A CROSS JOIN keeps SQLite's loop over the links' index (target,
+        // page_id), in the listing's order; otherwise it may walk pages
+        // from the continuation on and sort. PostgreSQL plans it as a join.
+        filter.push("p.id = l.page_id".to_owned());
         let (table, extra) = match listing.table {
             LinkTable::Pages | LinkTable::Templates => {
                 let table = if listing.table == LinkTable::Pages {
@@ -159,20 +174,21 @@ impl Database {
             let value = filter.int(i64::from(redirects));
             filter.push(format!("p.is_redirect = {value}"));
         }
+        // By the link's page id, the same as the page's: the link table's
+        // index (target, page_id) gives that order.
         if let Some(resume) = listing.resume {
-            filter.from("p.id", Arg::Int(resume), listing.descending);
+            filter.from("l.page_id", Arg::Int(resume), listing.descending);
         }
         let limit = filter.int(listing.limit);
         let columns: Vec<String> = PAGE_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect();
         let sql = format!(
-            "SELECT {}, {extra} FROM {table} l JOIN pages p ON p.id = l.page_id{} \
+            "SELECT {}, {extra} FROM {table} l CROSS JOIN pages p{} \
              ORDER BY {} LIMIT {limit}",
             columns.join(", "),
             filter.where_clause(),
-            order_clause(&["p.id".to_owned()], listing.descending),
+            order_clause(&["l.page_id".to_owned()], listing.descending),
         );
-        let query = sqlx::query_as::<_, LinkingPage>(sqlx::AssertSqlSafe(sql));
-        Ok(filter.bind(query).fetch_all(&self.pool).await?)
+        Statement { sql, filter }
     }
 
     /// How many pages, files and subcategories category `name` has.

@@ -116,22 +116,19 @@ impl Database {
         before: i64,
     ) -> Result<Vec<UploadStatusRow>, StorageError> {
         Ok(
-            sqlx::query_as::<_, UploadStatusRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {STATUS_COLUMNS} FROM upload_status WHERE updated_at < $1"
-            )))
-            .bind(before)
-            .fetch_all(&self.pool)
-            .await?,
+            sqlx::query_as::<_, UploadStatusRow>(sqlx::AssertSqlSafe(stale_statuses_sql()))
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?,
         )
     }
 
     /// Stash entries created before `before`.
     pub async fn stale_stash_keys(&self, before: i64) -> Result<Vec<String>, StorageError> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT file_key FROM stash WHERE created_at < $1")
-                .bind(before)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String,)> = sqlx::query_as(STALE_STASH_KEYS)
+            .bind(before)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(|(key,)| key).collect())
     }
 
@@ -175,4 +172,12 @@ where
     .execute(executor)
     .await?;
     Ok(())
+}
+
+/// The expiry sweep's stash entries (`Database::stale_stash_keys`).
+pub(super) const STALE_STASH_KEYS: &str = "SELECT file_key FROM stash WHERE created_at < $1";
+
+/// The expiry sweep's statuses (`Database::stale_upload_statuses`).
+pub(super) fn stale_statuses_sql() -> String {
+    format!("SELECT {STATUS_COLUMNS} FROM upload_status WHERE updated_at < $1")
 }

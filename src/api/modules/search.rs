@@ -103,11 +103,12 @@ impl SearchParams {
         for value in props.iter().filter(|v| DEPRECATED_PROPS.contains(v)) {
             reader.output().warn_deprecated(
                 SEARCH.path,
+                &format!("action=query&list=search&{prefix}prop={value}"),
                 Message::new(
                     "paramvalidator-deprecated-value",
                     vec![format!("{prefix}prop").into(), (*value).into()],
                     format!(
-                        "The value \"{value}\" to parameter \"{prefix}prop\" has been deprecated."
+                        "The value \"{value}\" to parameter <var>{prefix}prop</var> has been deprecated."
                     ),
                 ),
             );
