@@ -64,6 +64,9 @@ pub struct Output {
     warnings: Vec<Warning>,
     /// bc groups warnings by module, newest module first.
     warning_modules: Vec<String>,
+    /// A module that answers in a document of its own (opensearch's
+    /// array) puts it here, with its XML form; it replaces the tree.
+    own_document: Option<(Value, String)>,
 }
 
 impl Output {
@@ -74,7 +77,19 @@ impl Output {
             body: IndexMap::new(),
             warnings: Vec::new(),
             warning_modules: Vec::new(),
+            own_document: None,
         }
+    }
+
+    /// The XML form of the module's own document, if it set one.
+    pub fn own_xml(&self) -> Option<String> {
+        self.own_document.as_ref().map(|(_, xml)| xml.clone())
+    }
+
+    /// Answers with `json` (and `xml` for the XML formats) in place of the
+    /// result tree and its warnings.
+    pub fn set_own_document(&mut self, json: Value, xml: String) {
+        self.own_document = Some((json, xml));
     }
 
     /// Appends (or replaces in place) a top-level key.
@@ -164,6 +179,9 @@ impl Output {
 
     /// The finished success document.
     pub fn render_success(mut self) -> Value {
+        if let Some((json, _)) = self.own_document.take() {
+            return json;
+        }
         let warnings = self.render_warnings();
         let mut out = Map::new();
         for (key, value) in std::mem::take(&mut self.body) {

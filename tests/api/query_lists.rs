@@ -756,6 +756,7 @@ on_both_backends!(
     recentchanges_as_a_generator,
     allcategories_and_prefixsearch_walk_to_the_end,
     extlinks_pageprops_and_contributors,
+    opensearch_answers_as_the_reference,
 );
 
 async fn allcategories_and_prefixsearch_walk_to_the_end(backend: Backend) {
@@ -1044,4 +1045,89 @@ async fn extlinks_pageprops_and_contributors(backend: Backend) {
         ])
         .await;
     assert_eq!(body["error"]["code"], "invalidparammix", "{body}");
+}
+
+async fn opensearch_answers_as_the_reference(backend: Backend) {
+    let app = active_wiki(backend).await;
+    let url = |title: &str| format!("{}/index.php/{title}", app.api.trim_end_matches("/api.php"));
+    let response = app
+        .client
+        .get(&app.api)
+        .query(&[
+            ("action", "opensearch"),
+            ("search", "qtest"),
+            ("limit", "2"),
+        ])
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    let body = json_body(response).await;
+    assert_eq!(
+        body,
+        json!([
+            "qtest",
+            ["Qtest Alpha", "Qtest Beta"],
+            ["", ""],
+            [url("Qtest_Alpha"), url("Qtest_Beta")]
+        ])
+    );
+    // JSON returns redirects; resolved, Gamma is Alpha again.
+    let body = app
+        .get(&[
+            ("action", "opensearch"),
+            ("search", "Qtest"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    assert_eq!(
+        body[1],
+        json!(["Qtest Alpha", "Qtest Beta", "Qtest Gamma"]),
+        "{body}"
+    );
+    let body = app
+        .get(&[
+            ("action", "opensearch"),
+            ("search", "Qtest"),
+            ("redirects", "resolve"),
+        ])
+        .await;
+    assert_eq!(body[1], json!(["Qtest Alpha", "Qtest Beta"]), "{body}");
+    let response = app
+        .get_raw(&[
+            ("action", "opensearch"),
+            ("search", "qtest"),
+            ("format", "xml"),
+        ])
+        .await;
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/xml; charset=utf-8"
+    );
+    let text = response.text().await.expect("a body");
+    assert_eq!(
+        text,
+        format!(
+            "<?xml version=\"1.0\"?><SearchSuggestion version=\"2.0\" \
+             xmlns=\"http://opensearch.org/searchsuggest2\"><Query xml:space=\"preserve\">qtest</Query>\
+             <Section><Item><Text xml:space=\"preserve\">Qtest Alpha</Text><Url xml:space=\"preserve\">{}</Url></Item>\
+             <Item><Text xml:space=\"preserve\">Qtest Beta</Text><Url xml:space=\"preserve\">{}</Url></Item>\
+             </Section></SearchSuggestion>",
+            url("Qtest_Alpha"),
+            url("Qtest_Beta")
+        )
+    );
+    let body = app.get(&[("action", "opensearch")]).await;
+    assert_eq!(body["error"]["code"], "missingparam", "{body}");
+    let body = app
+        .get(&[
+            ("action", "opensearch"),
+            ("search", "Category:Qc"),
+            ("namespace", "14"),
+        ])
+        .await;
+    assert_eq!(body[1], json!(["Category:Qcat One"]), "{body}");
 }

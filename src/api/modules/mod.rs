@@ -17,6 +17,7 @@ pub mod info;
 pub mod linkprops;
 pub mod lists;
 pub mod movepage;
+pub mod opensearch;
 pub mod pagelists;
 mod pageset;
 pub mod paraminfo;
@@ -79,6 +80,7 @@ pub const ACTIONS: &[&str] = &[
     "login",
     "logout",
     "move",
+    "opensearch",
     "paraminfo",
     "purge",
     "query",
@@ -171,7 +173,7 @@ pub static HELP: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 51] {
+pub fn all_modules() -> [&'static ModuleSpec; 52] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -224,6 +226,7 @@ pub fn all_modules() -> [&'static ModuleSpec; 51] {
         &purge::PURGE,
         &undelete::UNDELETE,
         &rsd::RSD,
+        &opensearch::OPENSEARCH,
     ]
 }
 
@@ -283,6 +286,7 @@ pub enum Parsed {
     Move(movepage::MoveParams),
     Purge(purge::PurgeParams),
     Undelete(undelete::UndeleteParams),
+    OpenSearch(opensearch::OpenSearchParams),
 }
 
 /// The spec of an action by name.
@@ -302,6 +306,7 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "purge" => &purge::PURGE,
         "undelete" => &undelete::UNDELETE,
         "rsd" => &rsd::RSD,
+        "opensearch" => &opensearch::OPENSEARCH,
         _ => return None,
     })
 }
@@ -332,6 +337,7 @@ pub fn parse(
         "move" => Parsed::Move(movepage::MoveParams::parse(&mut reader)?),
         "purge" => Parsed::Purge(purge::PurgeParams::parse(&mut reader)?),
         "undelete" => Parsed::Undelete(undelete::UndeleteParams::parse(&mut reader)?),
+        "opensearch" => Parsed::OpenSearch(opensearch::OpenSearchParams::parse(&mut reader)?),
         _ => Parsed::Help,
     })
 }
@@ -355,6 +361,7 @@ impl Parsed {
             Parsed::Move(params) => movepage::execute(params, ctx).await,
             Parsed::Purge(params) => purge::execute(params, ctx).await,
             Parsed::Undelete(params) => undelete::execute(params, ctx).await,
+            Parsed::OpenSearch(params) => opensearch::execute(params, ctx).await,
         }
     }
 }
