@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::ModuleSpec;
 use super::imageinfo::{self, escape_html};
-use super::{filearchive, pagelists, recentchanges, titlelists, userlists};
+use super::{filearchive, pagelists, recentchanges, search, titlelists, userlists};
 use crate::api::params::parse_timestamp;
 use crate::api::request::RawParams;
 use crate::api::{
@@ -37,6 +37,7 @@ pub const LIST_MODULES: &[&str] = &[
     "recentchanges",
     "usercontribs",
     "users",
+    "search",
 ];
 
 /// The spec of list module `name` (one of `LIST_MODULES`).
@@ -55,6 +56,7 @@ pub fn list_spec(name: &str) -> &'static ModuleSpec {
         "users" => &userlists::USERS,
         "allusers" => &userlists::ALLUSERS,
         "usercontribs" => &userlists::USERCONTRIBS,
+        "search" => &search::SEARCH,
         _ => &ALLIMAGES,
     }
 }
@@ -77,6 +79,7 @@ pub fn generator_prefix(prefix: &str) -> &'static str {
         ("ps", "gps"),
         ("rc", "grc"),
         ("rv", "grv"),
+        ("sr", "gsr"),
         ("tl", "gtl"),
     ];
     PREFIXES
@@ -284,6 +287,7 @@ pub enum List {
     RecentChanges(Box<recentchanges::RecentChangesParams>),
     AllCategories(titlelists::AllCategoriesParams),
     PrefixSearch(titlelists::PrefixSearchParams),
+    Search(search::SearchParams),
 }
 
 /// One batch of a list module.
@@ -318,6 +322,7 @@ impl List {
         let reader = &mut reader;
         match name {
             "logevents" => LogEventsParams::parse(reader).map(List::LogEvents),
+            "search" => search::SearchParams::parse(reader, prefix).map(List::Search),
             "filearchive" => filearchive::FileArchiveParams::parse(reader).map(List::FileArchive),
             "allpages" => pagelists::AllPagesParams::parse(reader, sitename).map(List::AllPages),
             "backlinks" | "embeddedin" | "imageusage" => {
@@ -354,6 +359,7 @@ impl List {
             List::RecentChanges(_) => &recentchanges::RECENTCHANGES,
             List::AllCategories(_) => &titlelists::ALLCATEGORIES,
             List::PrefixSearch(_) => &titlelists::PREFIXSEARCH,
+            List::Search(_) => &search::SEARCH,
         }
     }
 
@@ -369,6 +375,7 @@ impl List {
             List::RecentChanges(p) => (p.limit(), p.limit_is_max),
             List::AllCategories(p) => (p.limit(), p.limit_is_max),
             List::PrefixSearch(p) => (p.limit(), p.limit_is_max),
+            List::Search(p) => (p.limit(), p.limit_is_max),
             List::FileArchive(_) | List::LogEvents(_) | List::Users(_) => (0, false),
         };
         is_max.then_some(limit)
@@ -390,6 +397,7 @@ impl List {
             List::RecentChanges(params) => recentchanges::recent_changes(*params, ctx).await,
             List::AllCategories(params) => titlelists::all_categories(params, ctx).await,
             List::PrefixSearch(params) => titlelists::prefix_search(params, ctx).await,
+            List::Search(params) => search::search(params, ctx).await.map(|(_, batch)| batch),
         }
         .map_err(|e| e.in_module(path))
     }

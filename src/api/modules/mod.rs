@@ -4,6 +4,7 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+pub mod botpasswords;
 pub mod contentprops;
 mod continuation;
 pub mod delete;
@@ -12,6 +13,7 @@ pub mod filearchive;
 pub mod fileprops;
 pub mod filerepoinfo;
 pub mod filerevert;
+pub mod help;
 pub mod imageinfo;
 pub mod info;
 pub mod linkprops;
@@ -21,11 +23,13 @@ pub mod opensearch;
 pub mod pagelists;
 mod pageset;
 pub mod paraminfo;
+pub mod parse;
 pub mod purge;
 pub mod query;
 pub mod recentchanges;
 pub mod revisions;
 pub mod rsd;
+pub mod search;
 pub mod siteinfo;
 pub mod titlelists;
 pub mod undelete;
@@ -72,9 +76,11 @@ impl ModuleSpec {
 
 /// The values of `action`.
 pub const ACTIONS: &[&str] = &[
+    "botpasswords",
     "clientlogin",
     "delete",
     "edit",
+    "expandtemplates",
     "filerevert",
     "help",
     "login",
@@ -82,6 +88,7 @@ pub const ACTIONS: &[&str] = &[
     "move",
     "opensearch",
     "paraminfo",
+    "parse",
     "purge",
     "query",
     "rsd",
@@ -159,28 +166,15 @@ pub static JSON_FORMAT: ModuleSpec = ModuleSpec {
     help_url: None,
 };
 
-pub static HELP: ModuleSpec = ModuleSpec {
-    name: "help",
-    path: "help",
-    group: "action",
-    class: "ApiHelp",
-    prefix: "",
-    params: &[],
-    must_post: false,
-    write: false,
-    read_rights: false,
-    help_url: None,
-};
-
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 52] {
+pub fn all_modules() -> [&'static ModuleSpec; 57] {
     [
         &MAIN,
         &JSON_FORMAT,
         &JSON_FORMAT_JSONFM,
         &XML_FORMAT,
         &XML_FORMAT_XMLFM,
-        &HELP,
+        &help::HELP,
         &auth::LOGIN,
         &auth::CLIENTLOGIN,
         &auth::LOGOUT,
@@ -217,6 +211,7 @@ pub fn all_modules() -> [&'static ModuleSpec; 52] {
         &contentprops::EXTLINKS,
         &contentprops::PAGEPROPS,
         &contentprops::CONTRIBUTORS,
+        &search::SEARCH,
         &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,
@@ -227,6 +222,10 @@ pub fn all_modules() -> [&'static ModuleSpec; 52] {
         &undelete::UNDELETE,
         &rsd::RSD,
         &opensearch::OPENSEARCH,
+        &parse::PARSE,
+        &parse::EXPANDTEMPLATES,
+        &botpasswords::BOTPASSWORDS,
+        &botpasswords::BOTPASSWORDS_META,
     ]
 }
 
@@ -273,7 +272,7 @@ pub static XML_FORMAT_XMLFM: ModuleSpec = ModuleSpec {
 
 /// An action whose parameters have been parsed, ready to run.
 pub enum Parsed {
-    Help,
+    Help(help::HelpParams),
     Login(auth::LoginParams),
     ClientLogin(auth::ClientLoginParams),
     Logout,
@@ -287,12 +286,15 @@ pub enum Parsed {
     Purge(purge::PurgeParams),
     Undelete(undelete::UndeleteParams),
     OpenSearch(opensearch::OpenSearchParams),
+    Parse(Box<parse::ParseParams>),
+    ExpandTemplates(parse::ExpandTemplatesParams),
+    BotPasswords(botpasswords::BotPasswordsParams),
 }
 
 /// The spec of an action by name.
 pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
     Some(match action {
-        "help" => &HELP,
+        "help" => &help::HELP,
         "login" => &auth::LOGIN,
         "clientlogin" => &auth::CLIENTLOGIN,
         "logout" => &auth::LOGOUT,
@@ -307,6 +309,9 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "undelete" => &undelete::UNDELETE,
         "rsd" => &rsd::RSD,
         "opensearch" => &opensearch::OPENSEARCH,
+        "parse" => &parse::PARSE,
+        "expandtemplates" => &parse::EXPANDTEMPLATES,
+        "botpasswords" => &botpasswords::BOTPASSWORDS,
         _ => return None,
     })
 }
@@ -338,17 +343,21 @@ pub fn parse(
         "purge" => Parsed::Purge(purge::PurgeParams::parse(&mut reader)?),
         "undelete" => Parsed::Undelete(undelete::UndeleteParams::parse(&mut reader)?),
         "opensearch" => Parsed::OpenSearch(opensearch::OpenSearchParams::parse(&mut reader)?),
-        _ => Parsed::Help,
+        "parse" => Parsed::Parse(Box::new(parse::ParseParams::parse(&mut reader)?)),
+        "expandtemplates" => {
+            Parsed::ExpandTemplates(parse::ExpandTemplatesParams::parse(&mut reader)?)
+        }
+        "botpasswords" => {
+            Parsed::BotPasswords(botpasswords::BotPasswordsParams::parse(&mut reader)?)
+        }
+        _ => Parsed::Help(help::HelpParams::parse(&mut reader)?),
     })
 }
 
 impl Parsed {
     pub async fn execute(self, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
         match self {
-            Parsed::Help => {
-                help(ctx);
-                Ok(())
-            }
+            Parsed::Help(params) => help::execute(params, ctx),
             Parsed::Login(params) => auth::login(params, ctx).await,
             Parsed::ClientLogin(params) => auth::client_login(params, ctx).await,
             Parsed::Logout => auth::logout(ctx),
@@ -362,21 +371,12 @@ impl Parsed {
             Parsed::Purge(params) => purge::execute(params, ctx).await,
             Parsed::Undelete(params) => undelete::execute(params, ctx).await,
             Parsed::OpenSearch(params) => opensearch::execute(params, ctx).await,
+            Parsed::Parse(params) => parse::execute(*params, ctx).await,
+            Parsed::ExpandTemplates(params) => {
+                parse::expand_templates(params, ctx);
+                Ok(())
+            }
+            Parsed::BotPasswords(params) => botpasswords::execute(params, ctx).await,
         }
     }
-}
-
-/// `action=help`: a short pointer to the documentation, in place of
-/// MediaWiki's generated help pages.
-fn help(ctx: &mut Ctx<'_>) {
-    let text = format!(
-        "<p>This is the MediaWiki-compatible action API of wikiupload ({}). Modules: {}. \
-         Use <code>action=paraminfo</code> for their parameters.</p>",
-        ctx.app.config.sitename,
-        ACTIONS.join(", ")
-    );
-    let mut help = serde_json::Map::new();
-    help.insert("mime".into(), "text/html".into());
-    help.insert(ctx.output.content_key("help").into(), text.into());
-    ctx.output.add("help", serde_json::Value::Object(help));
 }

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::continuation::Continuation;
 use super::{
-    ModuleSpec, contentprops, fileprops, filerepoinfo, imageinfo, info, linkprops, lists, pageset,
-    revisions, siteinfo,
+    ModuleSpec, botpasswords, contentprops, fileprops, filerepoinfo, imageinfo, info, linkprops,
+    lists, pageset, revisions, search, siteinfo,
 };
 use crate::api::request::RawParams;
 use crate::api::{
@@ -53,11 +53,18 @@ pub const GENERATOR_MODULES: &[&str] = &[
     "prefixsearch",
     "recentchanges",
     "revisions",
+    "search",
     "templates",
 ];
 
 /// Meta modules available under `meta=`.
-pub const META_MODULES: &[&str] = &["filerepoinfo", "siteinfo", "tokens", "userinfo"];
+pub const META_MODULES: &[&str] = &[
+    "botpasswords",
+    "filerepoinfo",
+    "siteinfo",
+    "tokens",
+    "userinfo",
+];
 
 pub static QUERY: ModuleSpec = ModuleSpec {
     name: "query",
@@ -293,6 +300,7 @@ enum Meta {
     Userinfo(Vec<&'static str>),
     Siteinfo(siteinfo::SiteinfoParams),
     FileRepoInfo(filerepoinfo::FileRepoInfoParams),
+    BotPasswords,
 }
 
 /// `multisource`: two of `titles`, `pageids` and `revids` were given.
@@ -406,6 +414,7 @@ impl QueryParams {
                 "tokens" => &TOKENS,
                 "userinfo" => &USERINFO,
                 "filerepoinfo" => &filerepoinfo::FILEREPOINFO,
+                "botpasswords" => &botpasswords::BOTPASSWORDS_META,
                 _ => &siteinfo::SITEINFO,
             };
             let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
@@ -420,6 +429,7 @@ impl QueryParams {
                     "filerepoinfo" => {
                         Meta::FileRepoInfo(filerepoinfo::FileRepoInfoParams::parse(reader)?)
                     }
+                    "botpasswords" => Meta::BotPasswords,
                     _ => Meta::Siteinfo(siteinfo::SiteinfoParams::parse(reader)?),
                 })
             };
@@ -460,6 +470,7 @@ impl QueryParams {
         let reads_meta = self.meta.iter().any(|meta| match meta {
             Meta::Tokens(_) => TOKENS.read_rights,
             Meta::Userinfo(_) => USERINFO.read_rights,
+            Meta::BotPasswords => botpasswords::BOTPASSWORDS_META.read_rights,
             Meta::Siteinfo(_) | Meta::FileRepoInfo(_) => true,
         });
         reads_meta
@@ -503,6 +514,11 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                 {
                     limits.record(spec.name, limit, false);
                 }
+                // Search numbers its pages (`index`), from its offset on.
+                let first_index = match &generator {
+                    Generator::List(lists::List::Search(search)) => Some(search.first_index()),
+                    _ => None,
+                };
                 let (titles, next) = generator
                     .run(&params.pages, ctx)
                     .await
@@ -518,6 +534,17 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                 };
                 let mut set = pageset::resolve(&generated, ctx).await?;
                 set.normalized.clear();
+                if let Some(first) = first_index {
+                    for entry in &mut set.entries {
+                        if let Some(at) =
+                            titles.iter().position(|t| entry.title.as_ref() == Some(t))
+                        {
+                            entry
+                                .fields
+                                .insert("index".into(), (first + at as i64).into());
+                        }
+                    }
+                }
                 set
             }
             None => pageset::resolve(&params.pages, ctx).await?,
@@ -641,7 +668,15 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
         if let Some(limit) = list.max_limit() {
             limits.record(spec.name, limit, !query.is_empty());
         }
-        let batch = list.execute(ctx).await?;
+        let (info, batch) = match list {
+            lists::List::Search(params) => search::search(params, ctx)
+                .await
+                .map_err(|e| e.in_module(spec.path))?,
+            list => (None, list.execute(ctx).await?),
+        };
+        if let Some(info) = info {
+            query.insert("searchinfo".into(), info);
+        }
         query.insert(spec.name.into(), batch.items);
         if let Some((param, value)) = batch.next {
             continuation.add(spec.name, &param, value);
@@ -663,6 +698,12 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
             }
             Meta::FileRepoInfo(params) => {
                 query.insert("repos".into(), filerepoinfo::execute(&params, ctx));
+            }
+            Meta::BotPasswords => {
+                let bots = botpasswords::list(ctx)
+                    .await
+                    .map_err(|e| e.in_module(botpasswords::BOTPASSWORDS_META.path))?;
+                query.insert("botpasswords".into(), bots);
             }
         }
     }
