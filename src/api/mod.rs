@@ -543,10 +543,14 @@ fn read_requested(raw: &mut RawParams, output: &mut Output, now: i64) -> Map<Str
 /// Reads the printer's parameters (`format`, `formatversion`, `utf8`,
 /// `ascii`, `callback`); on an error the default printer reports it.
 fn read_printer(raw: &mut RawParams, output: &mut Output) -> Result<Printer, ApiError> {
+    // opensearch's own printer defaults to plain JSON.
+    let opensearch_default =
+        raw.peek("action") == Some("opensearch") && raw.peek("format").is_none();
     let mut reader = ParamReader::new(raw, output, "", "main", false);
-    let format = reader
-        .choice(modules::MAIN.param("format"))?
-        .unwrap_or("jsonfm");
+    let format = match reader.choice(modules::MAIN.param("format"))? {
+        _ if opensearch_default => "json",
+        format => format.unwrap_or("jsonfm"),
+    };
     if matches!(format, "xml" | "xmlfm") {
         // XML writes fv1's shapes and reads no JSON parameters.
         let xml = |name| modules::XML_FORMAT.param(name);
@@ -788,6 +792,7 @@ async fn render(
         let messages: Vec<&Message> = output.warning_messages().chain(error).collect();
         output.links = wikilinks::render_message_links(app, messages).await;
     }
+    let own_xml = output.own_xml().filter(|_| outcome.is_ok());
     let (document, status, error_code) = match outcome {
         Ok(()) => (output.render_success(), StatusCode::OK, None),
         Err(err) => {
@@ -809,22 +814,16 @@ async fn render(
     };
     let json = response::to_json(&document, printer.ascii);
     let mut file_name = "inline; filename=api-result.json";
+    let xml_text = || own_xml.unwrap_or_else(|| xml::document(&document, printer.xml_namespace));
     let (content_type, body) = match (printer.format, &printer.callback) {
         ("none", _) => ("text/plain; charset=utf-8", String::new()),
         ("xml", _) => {
             file_name = "inline; filename=api-result.xml";
-            (
-                "text/xml; charset=utf-8",
-                xml::document(&document, printer.xml_namespace),
-            )
+            ("text/xml; charset=utf-8", xml_text())
         }
         ("xmlfm", _) => (
             "text/html; charset=utf-8",
-            formatted_page(
-                &xml::document(&document, printer.xml_namespace),
-                "XML",
-                "xml",
-            ),
+            formatted_page(&xml_text(), "XML", "xml"),
         ),
         (_, Some(callback)) => (
             "text/javascript; charset=utf-8",

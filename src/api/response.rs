@@ -69,6 +69,9 @@ pub struct Output {
     /// The messages' `[[...]]` rendered for `errorformat=html`, filled in
     /// by the caller (it takes the database) before rendering.
     pub links: LinkRenderings,
+    /// A module that answers in a document of its own (opensearch's
+    /// array) puts it here, with its XML form; it replaces the tree.
+    own_document: Option<(Value, String)>,
 }
 
 impl Output {
@@ -80,6 +83,7 @@ impl Output {
             warnings: Vec::new(),
             warning_modules: Vec::new(),
             links: LinkRenderings::new(),
+            own_document: None,
         }
     }
 
@@ -88,12 +92,23 @@ impl Output {
         self.warnings.iter().map(|w| &w.message)
     }
 
-    /// Appends (or replaces in place) a top-level key.
+    /// The XML form of the module's own document, if it set one.
+    pub fn own_xml(&self) -> Option<String> {
+        self.own_document.as_ref().map(|(_, xml)| xml.clone())
+    }
+
+    /// Answers with `json` (and `xml` for the XML formats) in place of the
+    /// result tree and its warnings.
+    pub fn set_own_document(&mut self, json: Value, xml: String) {
+        self.own_document = Some((json, xml));
+    }
+
     /// What has been added under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.body.get(key)
     }
 
+    /// Appends (or replaces in place) a top-level key.
     pub fn add(&mut self, key: &str, value: impl Into<Value>) {
         self.body.insert(key.to_owned(), value.into());
     }
@@ -185,6 +200,9 @@ impl Output {
 
     /// The finished success document.
     pub fn render_success(mut self) -> Value {
+        if let Some((json, _)) = self.own_document.take() {
+            return json;
+        }
         let warnings = self.render_warnings();
         let mut out = Map::new();
         for (key, value) in std::mem::take(&mut self.body) {

@@ -502,3 +502,86 @@ async fn clients_get_thumbnail_urls_that_serve_thumbnails() {
     // Both fetched the same rendered bytes.
     assert_eq!(mwclient["sha1"], pywikibot["sha1"]);
 }
+
+/// pywikibot's `FilePage.using_pages()`, `Page.categories()`,
+/// `Page.templates()` and `Site.allimages()` (two files a batch, so it
+/// continues), and mwn's `continuedQuery` over `list=allimages` and
+/// `list=recentchanges`, each walked to the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_walk_listings_to_the_end() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.login_as_bot().await;
+    let mut names = Vec::new();
+    for seed in 0..5u32 {
+        let name = format!("Listed {seed}.png");
+        let body = app
+            .upload(&[("filename", &name)], Some(&png(6, 6, 4000 + seed)))
+            .await;
+        assert_eq!(body["upload"]["result"], "Success", "{body}");
+        names.push(name);
+    }
+    let token = app.csrf_token().await;
+    let body = app
+        .post(&[
+            ("action", "edit"),
+            ("title", "Using page"),
+            (
+                "text",
+                "[[File:Listed 1.png]] {{Box}} [[Category:Listed]] [[Category:Other]]",
+            ),
+            ("token", &token),
+        ])
+        .await;
+    assert_eq!(body["edit"]["result"], "Success", "{body}");
+    let result = run_client(
+        "pywikibot_client.py",
+        &app.api,
+        BOT_LOGIN,
+        BOT_PASSWORD,
+        &[
+            "lists",
+            "--file",
+            "File:Listed 1.png",
+            "--page",
+            "Using page",
+        ],
+    )
+    .await;
+    assert_eq!(
+        result["using_pages"],
+        serde_json::json!(["Using page"]),
+        "{result}"
+    );
+    assert_eq!(
+        result["categories"],
+        serde_json::json!(["Category:Listed", "Category:Other"]),
+        "{result}"
+    );
+    assert_eq!(
+        result["templates"],
+        serde_json::json!(["Template:Box"]),
+        "{result}"
+    );
+    let files: Vec<String> = names.iter().map(|n| format!("File:{n}")).collect();
+    assert_eq!(result["allimages"], serde_json::json!(files), "{result}");
+
+    let result = run_client(
+        "mwn_client.mjs",
+        &app.api,
+        BOT_LOGIN,
+        BOT_PASSWORD,
+        &["continued"],
+    )
+    .await;
+    // allimages names files by their DB key.
+    let keys: Vec<String> = names.iter().map(|n| n.replace(' ', "_")).collect();
+    assert_eq!(result["allimages"], serde_json::json!(keys), "{result}");
+    let rcids = result["recentchanges"].as_array().expect("rcids");
+    // Five uploads, the edit and the Main Page, newest first, once each.
+    assert_eq!(rcids.len(), 7, "{result}");
+    let unique: std::collections::BTreeSet<i64> = rcids.iter().filter_map(Value::as_i64).collect();
+    assert_eq!(unique.len(), 7, "{result}");
+}

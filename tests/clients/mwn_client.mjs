@@ -143,7 +143,7 @@ async function main() {
 	for (const k of ['api', 'user', 'password']) {
 		if (typeof args[k] !== 'string') die(`--${k} is required`);
 	}
-	if (!['login', 'upload', 'upload-url', 'page'].includes(cmd)) die('subcommand must be login, upload, upload-url or page');
+	if (!['login', 'upload', 'upload-url', 'page', 'continued'].includes(cmd)) die('subcommand must be login, upload, upload-url, page or continued');
 	const { Mwn } = loadMwn(args);
 
 	const bot = new Mwn({
@@ -170,6 +170,21 @@ async function main() {
 	if (ui.anon) die(`still anonymous after login: ${JSON.stringify(ui)}`);
 	if (cmd === 'login') {
 		out({ ok: true, user: ui.name, rights: ui.rights || [] });
+		return;
+	}
+	if (cmd === 'continued') {
+		// bot.continuedQuery() follows `continue` batch by batch.
+		const names = [];
+		try {
+			for await (const batch of bot.continuedQueryGen({ action: 'query', list: 'allimages', ailimit: 2 })) {
+				for (const file of batch.query.allimages) names.push(file.name);
+			}
+			const all = await bot.continuedQuery({ action: 'query', list: 'recentchanges', rclimit: 1, rcprop: 'ids' }, 100);
+			const rcids = all.flatMap((batch) => batch.query.recentchanges.map((c) => c.rcid));
+			out({ ok: true, allimages: names, recentchanges: rcids });
+		} catch (e) {
+			die(`continuedQuery failed: ${errText(e)}`);
+		}
 		return;
 	}
 	if (cmd === 'page') {

@@ -61,6 +61,9 @@ def parse_args():
     pg.add_argument("--title", required=True)
     pg.add_argument("--text", required=True)
     pg.add_argument("--summary", default="Edited by pywikibot_client.py")
+    ls = sub.add_parser("lists", help="FilePage.using_pages(), Page.categories(), Page.templates(), Site.allimages()")
+    ls.add_argument("--file", required=True, help="a file's title")
+    ls.add_argument("--page", required=True, help="a page's title")
     th = sub.add_parser("thumb", help="FilePage.get_file_url(url_width=W), then fetch it")
     th.add_argument("--filename", required=True)
     th.add_argument("--width", type=int, required=True)
@@ -171,6 +174,8 @@ def run(args):
             return {"ok": True, "user": ui["name"], "rights": list(ui.get("rights", []))}
         if args.cmd == "page":
             return edit_page(site, args)
+        if args.cmd == "lists":
+            return read_lists(site, args)
 
         title = "File:" + args.filename
         page = pywikibot.FilePage(site, title)
@@ -264,6 +269,24 @@ def edit_page(site, args):
     if after != args.text:
         die(f"saved text {after!r} != {args.text!r}")
     return {"ok": True, "title": page.title(), "before": before, "after": after}
+
+
+def read_lists(site, args):
+    """The listings pywikibot users walk, with a small step so that each
+    one continues (pywikibot follows `continue` to the end)."""
+    import pywikibot
+
+    file_page = pywikibot.FilePage(site, args.file)
+    page = pywikibot.Page(site, args.page)
+    images = site.allimages()
+    images.set_query_increment(2)
+    return {
+        "ok": True,
+        "using_pages": [p.title() for p in file_page.using_pages()],
+        "categories": [c.title() for c in page.categories()],
+        "templates": [t.title() for t in page.templates()],
+        "allimages": [f.title() for f in images],
+    }
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ pub mod info;
 pub mod linkprops;
 pub mod lists;
 pub mod movepage;
+pub mod opensearch;
 pub mod pagelists;
 mod pageset;
 pub mod paraminfo;
@@ -85,6 +86,7 @@ pub const ACTIONS: &[&str] = &[
     "login",
     "logout",
     "move",
+    "opensearch",
     "paraminfo",
     "parse",
     "purge",
@@ -165,7 +167,7 @@ pub static JSON_FORMAT: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 56] {
+pub fn all_modules() -> [&'static ModuleSpec; 57] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -219,6 +221,7 @@ pub fn all_modules() -> [&'static ModuleSpec; 56] {
         &purge::PURGE,
         &undelete::UNDELETE,
         &rsd::RSD,
+        &opensearch::OPENSEARCH,
         &parse::PARSE,
         &parse::EXPANDTEMPLATES,
         &botpasswords::BOTPASSWORDS,
@@ -282,6 +285,7 @@ pub enum Parsed {
     Move(movepage::MoveParams),
     Purge(purge::PurgeParams),
     Undelete(undelete::UndeleteParams),
+    OpenSearch(opensearch::OpenSearchParams),
     Parse(Box<parse::ParseParams>),
     ExpandTemplates(parse::ExpandTemplatesParams),
     BotPasswords(botpasswords::BotPasswordsParams),
@@ -325,6 +329,7 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "purge" => &purge::PURGE,
         "undelete" => &undelete::UNDELETE,
         "rsd" => &rsd::RSD,
+        "opensearch" => &opensearch::OPENSEARCH,
         "parse" => &parse::PARSE,
         "expandtemplates" => &parse::EXPANDTEMPLATES,
         "botpasswords" => &botpasswords::BOTPASSWORDS,
@@ -358,6 +363,7 @@ pub fn parse(
         "move" => Parsed::Move(movepage::MoveParams::parse(&mut reader)?),
         "purge" => Parsed::Purge(purge::PurgeParams::parse(&mut reader)?),
         "undelete" => Parsed::Undelete(undelete::UndeleteParams::parse(&mut reader)?),
+        "opensearch" => Parsed::OpenSearch(opensearch::OpenSearchParams::parse(&mut reader)?),
         "parse" => Parsed::Parse(Box::new(parse::ParseParams::parse(&mut reader)?)),
         "expandtemplates" => {
             Parsed::ExpandTemplates(parse::ExpandTemplatesParams::parse(&mut reader)?)
@@ -385,6 +391,7 @@ impl Parsed {
             Parsed::Move(params) => movepage::execute(params, ctx).await,
             Parsed::Purge(params) => purge::execute(params, ctx).await,
             Parsed::Undelete(params) => undelete::execute(params, ctx).await,
+            Parsed::OpenSearch(params) => opensearch::execute(params, ctx).await,
             Parsed::Parse(params) => parse::execute(*params, ctx).await,
             Parsed::ExpandTemplates(params) => {
                 parse::expand_templates(params, ctx);

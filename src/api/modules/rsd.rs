@@ -37,7 +37,8 @@ pub fn document(app: &AppState) -> String {
     )
 }
 
-fn xml_escape(text: &str) -> String {
+/// Text as XML character data or an attribute value.
+pub(super) fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -56,14 +56,7 @@ pub static PREFIXSEARCH: ModuleSpec = ModuleSpec {
             .all_values()
             .default("0"),
         ParamSpec::new("limit", LIMIT).default("10"),
-        ParamSpec::new(
-            "offset",
-            ParamType::Integer {
-                min: Some(0),
-                max: None,
-            },
-        )
-        .default("0"),
+        ParamSpec::integer("offset").default("0"),
     ],
     must_post: false,
     write: false,
@@ -186,7 +179,8 @@ impl PrefixSearchParams {
         let search = reader.string(p("search"))?.unwrap_or_default();
         let namespaces = namespaces(reader, p("namespace"))?.unwrap_or_default();
         let (limit, limit_is_max) = read_limit(reader, p("limit"), 10)?;
-        let offset = reader.integer(p("offset"))?.unwrap_or(0);
+        // MediaWiki declares no minimum; a negative offset starts at 0.
+        let offset = reader.integer(p("offset"))?.unwrap_or(0).max(0);
         Ok(PrefixSearchParams {
             search,
             namespaces,
