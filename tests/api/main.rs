@@ -23,6 +23,7 @@ mod paraminfo;
 mod parse;
 mod pgproxy;
 mod quotas;
+mod rest;
 mod search;
 mod siteinfo;
 mod throttle;
