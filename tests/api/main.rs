@@ -22,6 +22,7 @@ mod pages;
 mod paraminfo;
 mod parse;
 mod pgproxy;
+mod query_lists;
 mod quotas;
 mod rest;
 mod search;

@@ -4,6 +4,7 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+pub mod contentprops;
 mod continuation;
 pub mod delete;
 pub mod edit;
@@ -23,12 +24,15 @@ pub mod paraminfo;
 pub mod parse;
 pub mod purge;
 pub mod query;
+pub mod recentchanges;
 pub mod revisions;
 pub mod rsd;
 pub mod search;
 pub mod siteinfo;
+pub mod titlelists;
 pub mod undelete;
 pub mod upload;
+pub mod userlists;
 
 use super::params::{ParamSpec, ParamType};
 use super::request::RawParams;
@@ -159,7 +163,7 @@ pub static JSON_FORMAT: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 45] {
+pub fn all_modules() -> [&'static ModuleSpec; 54] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -195,6 +199,15 @@ pub fn all_modules() -> [&'static ModuleSpec; 45] {
         &filearchive::FILEARCHIVE,
         &lists::LOGEVENTS,
         &search::SEARCH,
+        &userlists::USERS,
+        &userlists::ALLUSERS,
+        &userlists::USERCONTRIBS,
+        &recentchanges::RECENTCHANGES,
+        &titlelists::ALLCATEGORIES,
+        &titlelists::PREFIXSEARCH,
+        &contentprops::EXTLINKS,
+        &contentprops::PAGEPROPS,
+        &contentprops::CONTRIBUTORS,
         &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,

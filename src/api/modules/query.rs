@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::continuation::Continuation;
 use super::{
-    ModuleSpec, fileprops, filerepoinfo, imageinfo, info, linkprops, lists, pageset, revisions,
-    search, siteinfo,
+    ModuleSpec, contentprops, fileprops, filerepoinfo, imageinfo, info, linkprops, lists, pageset,
+    revisions, search, siteinfo,
 };
 use crate::api::request::RawParams;
 use crate::api::{
@@ -21,12 +21,15 @@ use crate::pages::title::Title;
 pub const PROP_MODULES: &[&str] = &[
     "categories",
     "categoryinfo",
+    "contributors",
     "duplicatefiles",
+    "extlinks",
     "fileusage",
     "imageinfo",
     "images",
     "info",
     "links",
+    "pageprops",
     "revisions",
     "stashimageinfo",
     "templates",
@@ -35,6 +38,7 @@ pub const PROP_MODULES: &[&str] = &[
 /// Modules available as `generator=`: the list and prop modules that
 /// produce pages.
 pub const GENERATOR_MODULES: &[&str] = &[
+    "allcategories",
     "allimages",
     "allpages",
     "backlinks",
@@ -46,6 +50,8 @@ pub const GENERATOR_MODULES: &[&str] = &[
     "images",
     "imageusage",
     "links",
+    "prefixsearch",
+    "recentchanges",
     "revisions",
     "search",
     "templates",
@@ -176,6 +182,7 @@ enum Prop {
     FileUsage(fileprops::FileUsageParams),
     Duplicates(fileprops::DuplicateFilesParams),
     CategoryInfo,
+    Content(contentprops::ContentProp),
 }
 
 /// The module that produces the pages, with its `g`-prefixed parameters.
@@ -275,6 +282,9 @@ fn prop_spec(name: &str) -> &'static ModuleSpec {
         "fileusage" => &fileprops::FILEUSAGE,
         "duplicatefiles" => &fileprops::DUPLICATEFILES,
         "categoryinfo" => &fileprops::CATEGORYINFO,
+        "extlinks" => &contentprops::EXTLINKS,
+        "pageprops" => &contentprops::PAGEPROPS,
+        "contributors" => &contentprops::CONTRIBUTORS,
         _ => linkprops::spec(name),
     }
 }
@@ -366,6 +376,9 @@ impl QueryParams {
                 "categoryinfo" => reader
                     .string(fileprops::CATEGORYINFO.param("continue"))
                     .map(|_| Prop::CategoryInfo),
+                "extlinks" | "pageprops" | "contributors" => {
+                    contentprops::ContentProp::parse(module, reader).map(Prop::Content)
+                }
                 _ => linkprops::LinkPropParams::parse(module, reader).map(Prop::Links),
             };
             props.push(parsed.map_err(|e| e.in_module(spec.path))?);
@@ -548,6 +561,7 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                     p.limit_is_max.then_some(p.limit()),
                 ),
                 Prop::CategoryInfo => (&fileprops::CATEGORYINFO, None),
+                Prop::Content(p) => (p.spec(), p.max_limit()),
             };
             if !continuation.runs(spec.name) {
                 continue;
@@ -597,6 +611,10 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                     fileprops::add_category_info(&mut set.entries, ctx).await?;
                     None
                 }
+                Prop::Content(content) => content
+                    .add(&mut set.entries, ctx)
+                    .await
+                    .map_err(|e| e.in_module(spec.path))?,
                 Prop::StashImageInfo(_) => None,
             };
             if let Some(next) = next {
