@@ -1,5 +1,8 @@
-//! The command line: `serve`, and the admin commands that manage accounts
-//! in the same database `serve` uses (safe while it runs).
+//! The command line: `serve`, the admin commands that manage accounts
+//! in the same database `serve` uses (safe while it runs), and `import`
+//! (`import.rs`).
+
+mod import;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +53,11 @@ enum Command {
     /// Manages bot passwords.
     #[command(subcommand)]
     Botpassword(BotPasswordCommand),
+    /// Imports the files of a folder and its subfolders as uploads
+    /// (MediaWiki's importImages.php), with the upload rules, warnings and
+    /// File pages of api.php uploads. Never overwrites: run it again to
+    /// resume. Needs the data directory's lock (the server stopped).
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +141,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Healthcheck => healthcheck(&config).await,
         Command::Fsck { repair } => fsck(config, repair).await,
         Command::User(command) => user(config, command).await,
+        Command::Import(args) => import::run(config, args).await,
         Command::Botpassword(BotPasswordCommand::Create {
             user,
             botname,

@@ -453,7 +453,7 @@ impl TestApp {
 
     /// The server's configuration as one file, for the binary: the extra
     /// layer's top-level keys go before the seed's tables.
-    fn config_file(&self) -> tempfile::NamedTempFile {
+    pub fn config_file(&self) -> tempfile::NamedTempFile {
         let [base, seed, extra] = &self.config_toml[..] else {
             panic!("three configuration layers");
         };

@@ -33,11 +33,11 @@ pub const LIST_MODULES: &[&str] = &[
     "filearchive",
     "imageusage",
     "logevents",
-    "search",
     "prefixsearch",
     "recentchanges",
     "usercontribs",
     "users",
+    "search",
 ];
 
 /// The spec of list module `name` (one of `LIST_MODULES`).
@@ -50,13 +50,13 @@ pub fn list_spec(name: &str) -> &'static ModuleSpec {
         "filearchive" => &filearchive::FILEARCHIVE,
         "imageusage" => &pagelists::IMAGEUSAGE,
         "logevents" => &LOGEVENTS,
-        "search" => &search::SEARCH,
         "recentchanges" => &recentchanges::RECENTCHANGES,
         "allcategories" => &titlelists::ALLCATEGORIES,
         "prefixsearch" => &titlelists::PREFIXSEARCH,
         "users" => &userlists::USERS,
         "allusers" => &userlists::ALLUSERS,
         "usercontribs" => &userlists::USERCONTRIBS,
+        "search" => &search::SEARCH,
         _ => &ALLIMAGES,
     }
 }
@@ -281,13 +281,13 @@ pub enum List {
     CategoryMembers(pagelists::CategoryMembersParams),
     FileArchive(filearchive::FileArchiveParams),
     LogEvents(LogEventsParams),
-    Search(search::SearchParams),
     Users(userlists::UsersParams),
     AllUsers(userlists::AllUsersParams),
     UserContribs(userlists::ContribsParams),
     RecentChanges(Box<recentchanges::RecentChangesParams>),
     AllCategories(titlelists::AllCategoriesParams),
     PrefixSearch(titlelists::PrefixSearchParams),
+    Search(search::SearchParams),
 }
 
 /// One batch of a list module.
@@ -353,13 +353,13 @@ impl List {
             List::CategoryMembers(_) => &pagelists::CATEGORYMEMBERS,
             List::FileArchive(_) => &filearchive::FILEARCHIVE,
             List::LogEvents(_) => &LOGEVENTS,
-            List::Search(_) => &search::SEARCH,
             List::Users(_) => &userlists::USERS,
             List::AllUsers(_) => &userlists::ALLUSERS,
             List::UserContribs(_) => &userlists::USERCONTRIBS,
             List::RecentChanges(_) => &recentchanges::RECENTCHANGES,
             List::AllCategories(_) => &titlelists::ALLCATEGORIES,
             List::PrefixSearch(_) => &titlelists::PREFIXSEARCH,
+            List::Search(_) => &search::SEARCH,
         }
     }
 
@@ -370,12 +370,12 @@ impl List {
             List::AllPages(p) => (p.limit(), p.limit_is_max),
             List::Backlinks(p) => (p.limit(), p.limit_is_max),
             List::CategoryMembers(p) => (p.limit(), p.limit_is_max),
-            List::Search(p) => (p.limit(), p.limit_is_max),
             List::AllUsers(p) => (p.limit(), p.limit_is_max),
             List::UserContribs(p) => (p.limit(), p.limit_is_max),
             List::RecentChanges(p) => (p.limit(), p.limit_is_max),
             List::AllCategories(p) => (p.limit(), p.limit_is_max),
             List::PrefixSearch(p) => (p.limit(), p.limit_is_max),
+            List::Search(p) => (p.limit(), p.limit_is_max),
             List::FileArchive(_) | List::LogEvents(_) | List::Users(_) => (0, false),
         };
         is_max.then_some(limit)
@@ -391,13 +391,13 @@ impl List {
             List::CategoryMembers(params) => pagelists::category_members(params, ctx).await,
             List::FileArchive(params) => filearchive::execute(params, ctx).await,
             List::LogEvents(params) => log_events(params, ctx).await,
-            List::Search(params) => search::search(params, ctx).await.map(|(_, batch)| batch),
             List::Users(params) => userlists::users(params, ctx).await,
             List::AllUsers(params) => userlists::all_users(params, ctx).await,
             List::UserContribs(params) => userlists::user_contribs(params, ctx).await,
             List::RecentChanges(params) => recentchanges::recent_changes(*params, ctx).await,
             List::AllCategories(params) => titlelists::all_categories(params, ctx).await,
             List::PrefixSearch(params) => titlelists::prefix_search(params, ctx).await,
+            List::Search(params) => search::search(params, ctx).await.map(|(_, batch)| batch),
         }
         .map_err(|e| e.in_module(path))
     }

@@ -4,6 +4,7 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+pub mod botpasswords;
 pub mod contentprops;
 mod continuation;
 pub mod delete;
@@ -74,6 +75,7 @@ impl ModuleSpec {
 
 /// The values of `action`.
 pub const ACTIONS: &[&str] = &[
+    "botpasswords",
     "clientlogin",
     "delete",
     "edit",
@@ -163,7 +165,7 @@ pub static JSON_FORMAT: ModuleSpec = ModuleSpec {
 };
 
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 54] {
+pub fn all_modules() -> [&'static ModuleSpec; 56] {
     [
         &MAIN,
         &JSON_FORMAT,
@@ -198,7 +200,6 @@ pub fn all_modules() -> [&'static ModuleSpec; 54] {
         &pagelists::IMAGEUSAGE,
         &filearchive::FILEARCHIVE,
         &lists::LOGEVENTS,
-        &search::SEARCH,
         &userlists::USERS,
         &userlists::ALLUSERS,
         &userlists::USERCONTRIBS,
@@ -208,6 +209,7 @@ pub fn all_modules() -> [&'static ModuleSpec; 54] {
         &contentprops::EXTLINKS,
         &contentprops::PAGEPROPS,
         &contentprops::CONTRIBUTORS,
+        &search::SEARCH,
         &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,
@@ -219,6 +221,8 @@ pub fn all_modules() -> [&'static ModuleSpec; 54] {
         &rsd::RSD,
         &parse::PARSE,
         &parse::EXPANDTEMPLATES,
+        &botpasswords::BOTPASSWORDS,
+        &botpasswords::BOTPASSWORDS_META,
     ]
 }
 
@@ -280,6 +284,7 @@ pub enum Parsed {
     Undelete(undelete::UndeleteParams),
     Parse(Box<parse::ParseParams>),
     ExpandTemplates(parse::ExpandTemplatesParams),
+    BotPasswords(botpasswords::BotPasswordsParams),
 }
 
 /// The spec of an action by name.
@@ -301,6 +306,7 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "rsd" => &rsd::RSD,
         "parse" => &parse::PARSE,
         "expandtemplates" => &parse::EXPANDTEMPLATES,
+        "botpasswords" => &botpasswords::BOTPASSWORDS,
         _ => return None,
     })
 }
@@ -335,6 +341,9 @@ pub fn parse(
         "expandtemplates" => {
             Parsed::ExpandTemplates(parse::ExpandTemplatesParams::parse(&mut reader)?)
         }
+        "botpasswords" => {
+            Parsed::BotPasswords(botpasswords::BotPasswordsParams::parse(&mut reader)?)
+        }
         _ => Parsed::Help(help::HelpParams::parse(&mut reader)?),
     })
 }
@@ -360,6 +369,7 @@ impl Parsed {
                 parse::expand_templates(params, ctx);
                 Ok(())
             }
+            Parsed::BotPasswords(params) => botpasswords::execute(params, ctx).await,
         }
     }
 }

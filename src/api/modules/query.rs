@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::continuation::Continuation;
 use super::{
-    ModuleSpec, contentprops, fileprops, filerepoinfo, imageinfo, info, linkprops, lists, pageset,
-    revisions, search, siteinfo,
+    ModuleSpec, botpasswords, contentprops, fileprops, filerepoinfo, imageinfo, info, linkprops,
+    lists, pageset, revisions, search, siteinfo,
 };
 use crate::api::request::RawParams;
 use crate::api::{
@@ -58,7 +58,13 @@ pub const GENERATOR_MODULES: &[&str] = &[
 ];
 
 /// Meta modules available under `meta=`.
-pub const META_MODULES: &[&str] = &["filerepoinfo", "siteinfo", "tokens", "userinfo"];
+pub const META_MODULES: &[&str] = &[
+    "botpasswords",
+    "filerepoinfo",
+    "siteinfo",
+    "tokens",
+    "userinfo",
+];
 
 pub static QUERY: ModuleSpec = ModuleSpec {
     name: "query",
@@ -294,6 +300,7 @@ enum Meta {
     Userinfo(Vec<&'static str>),
     Siteinfo(siteinfo::SiteinfoParams),
     FileRepoInfo(filerepoinfo::FileRepoInfoParams),
+    BotPasswords,
 }
 
 /// `multisource`: two of `titles`, `pageids` and `revids` were given.
@@ -407,6 +414,7 @@ impl QueryParams {
                 "tokens" => &TOKENS,
                 "userinfo" => &USERINFO,
                 "filerepoinfo" => &filerepoinfo::FILEREPOINFO,
+                "botpasswords" => &botpasswords::BOTPASSWORDS_META,
                 _ => &siteinfo::SITEINFO,
             };
             let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
@@ -421,6 +429,7 @@ impl QueryParams {
                     "filerepoinfo" => {
                         Meta::FileRepoInfo(filerepoinfo::FileRepoInfoParams::parse(reader)?)
                     }
+                    "botpasswords" => Meta::BotPasswords,
                     _ => Meta::Siteinfo(siteinfo::SiteinfoParams::parse(reader)?),
                 })
             };
@@ -461,6 +470,7 @@ impl QueryParams {
         let reads_meta = self.meta.iter().any(|meta| match meta {
             Meta::Tokens(_) => TOKENS.read_rights,
             Meta::Userinfo(_) => USERINFO.read_rights,
+            Meta::BotPasswords => botpasswords::BOTPASSWORDS_META.read_rights,
             Meta::Siteinfo(_) | Meta::FileRepoInfo(_) => true,
         });
         reads_meta
@@ -707,6 +717,12 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
             }
             Meta::FileRepoInfo(params) => {
                 query.insert("repos".into(), filerepoinfo::execute(&params, ctx));
+            }
+            Meta::BotPasswords => {
+                let bots = botpasswords::list(ctx)
+                    .await
+                    .map_err(|e| e.in_module(botpasswords::BOTPASSWORDS_META.path))?;
+                query.insert("botpasswords".into(), bots);
             }
         }
     }
