@@ -13,6 +13,7 @@ mod ops;
 mod params;
 mod request;
 mod response;
+mod rest;
 mod thumbs;
 pub(crate) mod wikilinks;
 mod xml;
@@ -91,6 +92,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .merge(
             files::router(app.clone())
                 .merge(thumbs::router(app.clone()))
+                .merge(rest::router(app.clone()))
                 .layer(axum::middleware::from_fn(log_request)),
         )
         .merge(ops::router(app))

@@ -585,3 +585,54 @@ async fn clients_walk_listings_to_the_end() {
     let unique: std::collections::BTreeSet<i64> = rcids.iter().filter_map(Value::as_i64).collect();
     assert_eq!(unique.len(), 7, "{result}");
 }
+
+/// mwclient's `site.search()` (`list=search`, its own continuation by
+/// `sroffset`) finds every page with the word once, in batches of 4.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mwclient_search_walks_every_hit() {
+    if !clients_available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    app.login_as_bot().await;
+    let token = app.csrf_token().await;
+    for i in 0..10 {
+        let title = format!("Searched page {i}");
+        let text = format!("The quokka number {i}.");
+        let body = app
+            .post(&[
+                ("action", "edit"),
+                ("title", &title),
+                ("text", &text),
+                ("token", &token),
+            ])
+            .await;
+        assert_eq!(body["edit"]["result"], "Success", "{body}");
+    }
+    let args = [
+        "search", "--query", "quokka", "--what", "text", "--limit", "4",
+    ];
+    let result = run_client(
+        "mwclient_client.py",
+        &app.api,
+        BOT_LOGIN,
+        BOT_PASSWORD,
+        &args,
+    )
+    .await;
+    let mut titles: Vec<String> = result["hits"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{result}"))
+        .iter()
+        .map(|hit| hit["title"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    titles.sort();
+    let expected: Vec<String> = (0..10).map(|i| format!("Searched page {i}")).collect();
+    assert_eq!(titles, expected, "{result}");
+    assert!(
+        result["hits"][0]["snippet"]
+            .as_str()
+            .is_some_and(|s| s.contains("<span class='searchmatch'>quokka</span>")),
+        "{result}"
+    );
+}

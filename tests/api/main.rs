@@ -25,6 +25,7 @@ mod parse;
 mod pgproxy;
 mod query_lists;
 mod quotas;
+mod rest;
 mod search;
 mod siteinfo;
 mod throttle;

@@ -56,6 +56,21 @@ async fn a_wiki_of_the_previous_release_keeps_its_pages_and_files(backend: Backe
     let page = only_page(&body);
     let revisions = page["revisions"].as_array().expect("revisions");
     assert_eq!(revisions.len(), 2, "{body}");
+    // Migration 0010 indexed the pages it found for list=search.
+    let found = app
+        .get(&[
+            ("action", "query"),
+            ("list", "search"),
+            ("srsearch", "\"previous release\""),
+            ("srwhat", "text"),
+            ("srnamespace", "*"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    assert_eq!(
+        found["query"]["search"][0]["title"], "File:Migrated file.png",
+        "{found}"
+    );
     let (newest, oldest) = (&revisions[0], &revisions[1]);
     // The upload's revision and the re-upload's null revision, as the
     // previous release wrote them, now with what MediaWiki stores beside.

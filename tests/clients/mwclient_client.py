@@ -6,6 +6,7 @@ Usage:
   mwclient_client.py --api URL --user NAME --password PW upload --file PATH --filename NAME [--chunk-size N]
   mwclient_client.py --api URL --user NAME --password PW upload-url --url URL --filename NAME
   mwclient_client.py --api URL --user NAME --password PW thumb --filename NAME --width W
+  mwclient_client.py --api URL --user NAME --password PW search --query Q [--what text] [--namespace N] [--limit N]
 
 Login method (--login-method auto, the default): a user name containing "@"
 (bot password) uses Site.login() (action=login); a main account uses
@@ -52,6 +53,11 @@ def parse_args():
     th = sub.add_parser("thumb")
     th.add_argument("--filename", required=True)
     th.add_argument("--width", type=int, required=True)
+    se = sub.add_parser("search")
+    se.add_argument("--query", required=True)
+    se.add_argument("--what", default=None)
+    se.add_argument("--namespace", default="0")
+    se.add_argument("--limit", type=int, default=None)
     uu = sub.add_parser("upload-url")
     uu.add_argument("--url", required=True)
     uu.add_argument("--filename", required=True)
@@ -113,6 +119,12 @@ def main():
             if after != args.text:
                 die(f"saved text {after!r} != {args.text!r}")
             print(json.dumps({"ok": True, "title": page.name, "before": before, "after": after}))
+            return
+        if args.cmd == "search":
+            # Site.search() is list=search; the List follows continuation itself.
+            hits = list(site.search(args.query, namespace=args.namespace, what=args.what,
+                                    limit=args.limit))
+            print(json.dumps({"ok": True, "hits": hits}))
             return
         if args.cmd == "thumb":
             res = site.get("query", prop="imageinfo", titles="File:" + args.filename,

@@ -15,7 +15,7 @@ use crate::api::{ApiError, Output};
 struct Next {
     module: &'static str,
     param: String,
-    value: String,
+    value: Value,
 }
 
 pub struct Continuation {
@@ -84,7 +84,7 @@ impl Continuation {
     }
 
     /// Module `module` goes on at `param=value`.
-    pub fn add(&mut self, module: &'static str, param: &str, value: impl Into<String>) {
+    pub fn add(&mut self, module: &'static str, param: &str, value: impl Into<Value>) {
         self.modules_next.push(Next {
             module,
             param: param.to_owned(),
@@ -93,7 +93,7 @@ impl Continuation {
     }
 
     /// The generator (module `module`) goes on at `param=value`.
-    pub fn add_generator(&mut self, module: &'static str, param: &str, value: impl Into<String>) {
+    pub fn add_generator(&mut self, module: &'static str, param: &str, value: impl Into<Value>) {
         self.generator_next = Some(Next {
             module,
             param: param.to_owned(),
@@ -125,7 +125,7 @@ impl Continuation {
                 .entry(next.module)
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(params) = entry {
-                params.insert(next.param, next.value.into());
+                params.insert(next.param, next.value);
             }
         }
         if !by_module.is_empty() {
@@ -147,7 +147,7 @@ impl Continuation {
         let props_unfinished = self.props_unfinished();
         let mut data = Map::new();
         for next in &self.modules_next {
-            data.insert(next.param.clone(), next.value.clone().into());
+            data.insert(next.param.clone(), next.value.clone());
         }
         let mut batch_complete = false;
         let generator_keys = if props_unfinished {
@@ -163,7 +163,7 @@ impl Continuation {
             names.join("|")
         } else if let Some(next) = &self.generator_next {
             // The next pages: the props run again on them.
-            data.insert(next.param.clone(), next.value.clone().into());
+            data.insert(next.param.clone(), next.value.clone());
             finished.retain(|m| !self.generated.contains(m));
             batch_complete = true;
             next.param.clone()

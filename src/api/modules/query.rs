@@ -524,7 +524,18 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                     .await
                     .map_err(|e| e.in_module(spec.path))?;
                 if let Some((param, value)) = next {
-                    continuation.add_generator(spec.name, &param, value);
+                    match first_index {
+                        // Search's offset is a number, as in MediaWiki's answers.
+                        Some(_) => {
+                            let offset = value.parse::<i64>().map(Value::from);
+                            continuation.add_generator(
+                                spec.name,
+                                &param,
+                                offset.unwrap_or(value.into()),
+                            );
+                        }
+                        None => continuation.add_generator(spec.name, &param, value),
+                    }
                 }
                 let sitename = ctx.app.pages.sitename();
                 let generated = pageset::PageSetParams {
@@ -669,9 +680,17 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
             limits.record(spec.name, limit, !query.is_empty());
         }
         let (info, batch) = match list {
-            lists::List::Search(params) => search::search(params, ctx)
-                .await
-                .map_err(|e| e.in_module(spec.path))?,
+            lists::List::Search(params) => {
+                let (info, mut batch) = search::search(params, ctx)
+                    .await
+                    .map_err(|e| e.in_module(spec.path))?;
+                // Search's offset is a number, as in MediaWiki's answers.
+                if let Some((param, value)) = batch.next.take() {
+                    let offset = value.parse::<i64>().map(Value::from);
+                    continuation.add(spec.name, &param, offset.unwrap_or(value.into()));
+                }
+                (info, batch)
+            }
             list => (None, list.execute(ctx).await?),
         };
         if let Some(info) = info {
