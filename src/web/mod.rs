@@ -222,6 +222,16 @@ pub fn article_url(app: &AppState, title: &Title) -> String {
     )
 }
 
+/// `url` (of a file or its thumbnail) named by the content it shows: a
+/// current version's thumbnail keeps its URL across uploads and browsers
+/// keep it for a day, so pages add the SHA-1's start as a query (as
+/// MediaWiki's File pages add the timestamp), which changes with the bytes
+/// even for two uploads within a second.
+pub fn versioned(url: &str, sha1: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{}", &sha1[..sha1.len().min(12)])
+}
+
 /// `{server}{script_path}/index.php?title=...&...`.
 fn index_url(app: &AppState, title: &Title, query: &str) -> String {
     format!(

@@ -100,8 +100,12 @@ async fn main_page_shows_recent_uploads_and_the_way_around(backend: Backend) {
         .find("/index.php/File:Sunrise_one.png\"")
         .expect("first upload shown");
     assert!(two < one, "newest first");
+    // Thumbnails name the bytes they show (smaller than 250 px: the file).
     assert!(
-        html.contains("Special:Redirect/file/Sunrise_one.png&#38;width=250"),
+        html.contains(&format!(
+            "/Sunrise_one.png?{}\"",
+            &sha1_hex(&png(40, 30, 1))[..12]
+        )),
         "{html}"
     );
     for link in [
@@ -504,10 +508,7 @@ async fn file_page_actions_through_the_forms(backend: Backend) {
     // shows the file is listed under "File usage".
     let (status, html) = page(&admin, &format!("{site}/index.php/Category:Lakes")).await;
     assert_eq!(status, 200);
-    assert!(
-        html.contains("Special:Redirect/file/Mountain_lake.png&#38;width=250"),
-        "{html}"
-    );
+    assert!(html.contains("/250px-Mountain_lake.png?"), "{html}");
     assert!(html.contains(">Mountain lake.png</a>"), "{html}");
     let token = app.csrf_token().await;
     let edit = app
@@ -545,6 +546,7 @@ on_both_backends!(
     file_page_actions_through_the_forms,
     bot_passwords_made_changed_and_revoked_through_the_page,
     the_bot_password_api_needs_a_post_and_a_token,
+    thumbnail_urls_change_when_the_file_changes,
 );
 
 /// The text between `<code id="ID">` and `</code>`.
@@ -880,4 +882,56 @@ async fn the_bot_password_api_needs_a_post_and_a_token(backend: Backend) {
         .clone();
     assert_eq!(x["grants"], serde_json::json!(["uploadfile"]), "{listed}");
     assert!(x["created"].as_str().expect("time").ends_with('Z'), "{x}");
+}
+
+/// The `src` of the first `<img>` whose URL contains `marker`, unescaped.
+fn image_source(html: &str, marker: &str) -> String {
+    html.split("src=\"")
+        .find(|part| {
+            part.split('"')
+                .next()
+                .is_some_and(|src| src.contains(marker))
+        })
+        .and_then(|part| part.split('"').next())
+        .unwrap_or_else(|| panic!("no image {marker} in {html}"))
+        .replace("&#38;", "&")
+}
+
+/// A re-uploaded file's thumbnail is a new URL in galleries and on its
+/// File page, so no browser shows the old picture from its cache
+/// (thumbnails are cached a day).
+async fn thumbnail_urls_change_when_the_file_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let client = browser();
+    let site = base(&app);
+    let mut seen = Vec::new();
+    for seed in [1, 2] {
+        let bytes = png(1000, 200, seed);
+        let answer = app
+            .upload(
+                &[("filename", "Changing.png"), ("ignorewarnings", "1")],
+                Some(&bytes),
+            )
+            .await;
+        assert_eq!(answer["upload"]["result"], "Success", "{answer}");
+        let version = &sha1_hex(&bytes)[..12];
+        let (_, list) = page(&client, &format!("{site}/index.php/Special:ListFiles")).await;
+        let src = image_source(&list, "/250px-Changing.png");
+        assert!(
+            src.ends_with(&format!("/250px-Changing.png?{version}")),
+            "{src}"
+        );
+        let (_, main) = page(&client, &format!("{site}/index.php/Main_Page")).await;
+        assert_eq!(image_source(&main, "/250px-Changing.png"), src);
+        let thumbnail = client.get(&src).send().await.expect("thumbnail");
+        assert_eq!(thumbnail.status(), 200);
+        assert_eq!(thumbnail.headers()["content-type"], "image/png");
+        let (_, file_page) = page(&client, &format!("{site}/index.php/File:Changing.png")).await;
+        let shown = image_source(&file_page, "/800px-Changing.png");
+        assert!(shown.ends_with(&format!("?{version}")), "{shown}");
+        seen.push((src, thumbnail.bytes().await.expect("bytes")));
+    }
+    assert_ne!(seen[0].0, seen[1].0, "the thumbnail's URL");
+    assert_ne!(seen[0].1, seen[1].1, "the new picture");
 }
