@@ -167,7 +167,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 fn announce_database(config: &Config, may_create: bool) -> anyhow::Result<()> {
     let url = config.database_url();
     eprintln!("data directory: {}", config.data_dir.display());
-    eprintln!("database: {}", without_password(&url));
+    eprintln!("database: {}", crate::storage::redact_url(&url));
     if let Some(file) = new_sqlite_file(&url) {
         anyhow::ensure!(
             may_create,
@@ -188,17 +188,6 @@ fn new_sqlite_file(url: &str) -> Option<PathBuf> {
     let path = rest.split('?').next().unwrap_or_default();
     let file = PathBuf::from(path);
     (!path.is_empty() && path != ":memory:" && !file.exists()).then_some(file)
-}
-
-/// A database URL fit for a terminal or a log: its password masked.
-fn without_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -355,22 +344,6 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_urls_are_shown_without_their_password() {
-        assert_eq!(
-            without_password("postgres://wiki:secret@db:5432/wiki?sslmode=disable"),
-            "postgres://wiki:***@db:5432/wiki?sslmode=disable"
-        );
-        assert_eq!(
-            without_password("postgres://wiki@db/wiki"),
-            "postgres://wiki@db/wiki"
-        );
-        assert_eq!(
-            without_password("sqlite:///srv/wiki/wikiupload.sqlite"),
-            "sqlite:///srv/wiki/wikiupload.sqlite"
-        );
-    }
 
     #[test]
     fn only_a_missing_sqlite_file_is_a_new_database() {

@@ -113,7 +113,12 @@ pub async fn open_accounts(config: &Config) -> Result<(Database, Accounts), Star
     // the first upload fails).
     tempfile::NamedTempFile::new_in(&config.data_dir)
         .map_err(|e| StartupError::DataDirNotWritable(data_dir, e))?;
-    let db = Database::connect(&config.database_url(), config.database_max_connections).await?;
+    let db = Database::connect(
+        &config.database_url(),
+        config.database_max_connections,
+        config.database_schema(),
+    )
+    .await?;
     let policy = RightsPolicy::new(
         config.group_permissions.clone(),
         config.revoke_permissions.clone(),

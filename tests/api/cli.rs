@@ -380,22 +380,42 @@ on_both_backends!(
     import_publishes_a_folder_through_the_upload_rules_and_resumes,
 );
 
+/// A PostgreSQL server that is not there: at once (not after the pool's
+/// timeout), `serve` and the admin commands say the connection was
+/// refused, name the URL without its password, and exit non-zero.
 #[test]
 fn an_unreachable_database_is_a_clear_startup_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = Command::new(env!("CARGO_BIN_EXE_wikiupload"))
-        .args(["user", "create", "x", "--password", "y"])
-        .env("WIKIUPLOAD_DATA_DIR", dir.path())
-        .env(
-            "WIKIUPLOAD_DATABASE_URL",
-            "postgres://nobody@127.0.0.1:1/none",
-        )
-        .output()
-        .expect("runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("database unavailable"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    // A loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port")
+        .port();
+    let url = format!("postgres://nobody:s3cret@127.0.0.1:{port}/none");
+    let commands: [&[&str]; 2] = [&["user", "create", "x", "--password", "y"], &["serve"]];
+    for args in commands {
+        let output = Command::new(env!("CARGO_BIN_EXE_wikiupload"))
+            .args(args)
+            .env("WIKIUPLOAD_DATA_DIR", dir.path())
+            .env("WIKIUPLOAD_LISTEN", "127.0.0.1:0")
+            .env("WIKIUPLOAD_DATABASE_URL", &url)
+            .env_remove("WIKIUPLOAD_CONFIG")
+            .env_remove("WIKIUPLOAD_DATABASE_SCHEMA")
+            .output()
+            .expect("runs");
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "database unavailable: cannot connect to postgres://nobody:***@127.0.0.1:{port}/none: \
+                 connection refused"
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("s3cret"), "{stderr}");
+        assert!(!stderr.contains("timed out"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }
 
 /// Run from the wrong directory, an admin command says where it looks and

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::continuation::Continuation;
 use super::{
-    ModuleSpec, botpasswords, fileprops, filerepoinfo, imageinfo, info, linkprops, lists, pageset,
-    revisions, siteinfo,
+    ModuleSpec, botpasswords, contentprops, fileprops, filerepoinfo, imageinfo, info, linkprops,
+    lists, pageset, revisions, search, siteinfo,
 };
 use crate::api::request::RawParams;
 use crate::api::{
@@ -21,12 +21,15 @@ use crate::pages::title::Title;
 pub const PROP_MODULES: &[&str] = &[
     "categories",
     "categoryinfo",
+    "contributors",
     "duplicatefiles",
+    "extlinks",
     "fileusage",
     "imageinfo",
     "images",
     "info",
     "links",
+    "pageprops",
     "revisions",
     "stashimageinfo",
     "templates",
@@ -35,6 +38,7 @@ pub const PROP_MODULES: &[&str] = &[
 /// Modules available as `generator=`: the list and prop modules that
 /// produce pages.
 pub const GENERATOR_MODULES: &[&str] = &[
+    "allcategories",
     "allimages",
     "allpages",
     "backlinks",
@@ -46,7 +50,10 @@ pub const GENERATOR_MODULES: &[&str] = &[
     "images",
     "imageusage",
     "links",
+    "prefixsearch",
+    "recentchanges",
     "revisions",
+    "search",
     "templates",
 ];
 
@@ -181,6 +188,7 @@ enum Prop {
     FileUsage(fileprops::FileUsageParams),
     Duplicates(fileprops::DuplicateFilesParams),
     CategoryInfo,
+    Content(contentprops::ContentProp),
 }
 
 /// The module that produces the pages, with its `g`-prefixed parameters.
@@ -280,6 +288,9 @@ fn prop_spec(name: &str) -> &'static ModuleSpec {
         "fileusage" => &fileprops::FILEUSAGE,
         "duplicatefiles" => &fileprops::DUPLICATEFILES,
         "categoryinfo" => &fileprops::CATEGORYINFO,
+        "extlinks" => &contentprops::EXTLINKS,
+        "pageprops" => &contentprops::PAGEPROPS,
+        "contributors" => &contentprops::CONTRIBUTORS,
         _ => linkprops::spec(name),
     }
 }
@@ -372,6 +383,9 @@ impl QueryParams {
                 "categoryinfo" => reader
                     .string(fileprops::CATEGORYINFO.param("continue"))
                     .map(|_| Prop::CategoryInfo),
+                "extlinks" | "pageprops" | "contributors" => {
+                    contentprops::ContentProp::parse(module, reader).map(Prop::Content)
+                }
                 _ => linkprops::LinkPropParams::parse(module, reader).map(Prop::Links),
             };
             props.push(parsed.map_err(|e| e.in_module(spec.path))?);
@@ -500,6 +514,11 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                 {
                     limits.record(spec.name, limit, false);
                 }
+                // Search numbers its pages (`index`), from its offset on.
+                let first_index = match &generator {
+                    Generator::List(lists::List::Search(search)) => Some(search.first_index()),
+                    _ => None,
+                };
                 let (titles, next) = generator
                     .run(&params.pages, ctx)
                     .await
@@ -515,6 +534,17 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                 };
                 let mut set = pageset::resolve(&generated, ctx).await?;
                 set.normalized.clear();
+                if let Some(first) = first_index {
+                    for entry in &mut set.entries {
+                        if let Some(at) =
+                            titles.iter().position(|t| entry.title.as_ref() == Some(t))
+                        {
+                            entry
+                                .fields
+                                .insert("index".into(), (first + at as i64).into());
+                        }
+                    }
+                }
                 set
             }
             None => pageset::resolve(&params.pages, ctx).await?,
@@ -541,6 +571,7 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                     p.limit_is_max.then_some(p.limit()),
                 ),
                 Prop::CategoryInfo => (&fileprops::CATEGORYINFO, None),
+                Prop::Content(p) => (p.spec(), p.max_limit()),
             };
             if !continuation.runs(spec.name) {
                 continue;
@@ -590,6 +621,10 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                     fileprops::add_category_info(&mut set.entries, ctx).await?;
                     None
                 }
+                Prop::Content(content) => content
+                    .add(&mut set.entries, ctx)
+                    .await
+                    .map_err(|e| e.in_module(spec.path))?,
                 Prop::StashImageInfo(_) => None,
             };
             if let Some(next) = next {
@@ -633,7 +668,15 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
         if let Some(limit) = list.max_limit() {
             limits.record(spec.name, limit, !query.is_empty());
         }
-        let batch = list.execute(ctx).await?;
+        let (info, batch) = match list {
+            lists::List::Search(params) => search::search(params, ctx)
+                .await
+                .map_err(|e| e.in_module(spec.path))?,
+            list => (None, list.execute(ctx).await?),
+        };
+        if let Some(info) = info {
+            query.insert("searchinfo".into(), info);
+        }
         query.insert(spec.name.into(), batch.items);
         if let Some((param, value)) = batch.next {
             continuation.add(spec.name, &param, value);
