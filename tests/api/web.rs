@@ -112,7 +112,9 @@ async fn main_page_shows_recent_uploads_and_the_way_around(backend: Backend) {
         "Special:Upload",
         "Special:ListFiles",
         "Special:UserLogin",
-        "name=\"prefix\"",
+        "action=\"http://127.0.0.1",
+        "/index.php/Special:Search\"",
+        "name=\"search\"",
     ] {
         assert!(html.contains(link), "{link} missing");
     }
@@ -547,6 +549,7 @@ on_both_backends!(
     bot_passwords_made_changed_and_revoked_through_the_page,
     the_bot_password_api_needs_a_post_and_a_token,
     thumbnail_urls_change_when_the_file_changes,
+    search_finds_files_by_name_and_by_description,
 );
 
 /// The text between `<code id="ID">` and `</code>`.
@@ -882,6 +885,81 @@ async fn the_bot_password_api_needs_a_post_and_a_token(backend: Backend) {
         .clone();
     assert_eq!(x["grants"], serde_json::json!(["uploadfile"]), "{listed}");
     assert!(x["created"].as_str().expect("time").ends_with('Z'), "{x}");
+}
+
+async fn search_finds_files_by_name_and_by_description(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    for (name, text, seed) in [
+        ("Red fox.png", "A picture of an animal.", 1),
+        ("Snowy owl.png", "An owl watching a fox <b>hunt</b>.", 2),
+        ("Blue sky.png", "Clouds only.", 3),
+    ] {
+        let answer = app
+            .upload(
+                &[("filename", name), ("text", text)],
+                Some(&png(60, 40, seed)),
+            )
+            .await;
+        assert_eq!(answer["upload"]["result"], "Success", "{answer}");
+    }
+    let client = browser();
+    let search = format!("{}/index.php/Special:Search", base(&app));
+    let (status, html) = page(&client, &search).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"search-query\""), "{html}");
+    assert!(
+        !html.contains("search-results"),
+        "no search, no results: {html}"
+    );
+
+    let (status, html) = page(&client, &format!("{search}?search=fox")).await;
+    assert_eq!(status, 200, "{html}");
+    let names = html.find("File name matches").expect("the names section");
+    let descriptions = html
+        .find("Description matches")
+        .expect("the descriptions section");
+    let fox = html.find("File:Red_fox.png\"").expect("found by name");
+    let owl = html
+        .find("File:Snowy_owl.png\"")
+        .expect("found by description");
+    assert!(
+        names < fox && fox < descriptions && descriptions < owl,
+        "{html}"
+    );
+    assert!(!html.contains("Blue_sky.png"), "{html}");
+    // The description's matching line, escaped, the word marked.
+    assert!(
+        html.contains("An owl watching a <mark>fox</mark> &#60;b&#62;hunt&#60;/b&#62;."),
+        "{html}"
+    );
+    // Thumbnails (smaller than 120 px: the file), named by their bytes.
+    let info = app
+        .get(&[
+            ("action", "query"),
+            ("titles", "File:Red fox.png"),
+            ("prop", "imageinfo"),
+            ("iiprop", "sha1"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let sha1 = info["query"]["pages"][0]["imageinfo"][0]["sha1"]
+        .as_str()
+        .expect("sha1")
+        .to_owned();
+    assert!(
+        html.contains(&format!("/Red_fox.png?{}\"", &sha1[..12])),
+        "{html}"
+    );
+
+    // One kind at a time, paged.
+    let (_, html) = page(&client, &format!("{search}?search=fox&what=text&offset=0")).await;
+    assert!(
+        html.contains("Snowy_owl.png") && !html.contains("File name matches"),
+        "{html}"
+    );
+    let (_, html) = page(&client, &format!("{search}?search=zebra")).await;
+    assert!(html.contains("No files match."), "{html}");
 }
 
 /// The `src` of the first `<img>` whose URL contains `marker`, unescaped.
