@@ -885,6 +885,21 @@ async fn the_bot_password_api_needs_a_post_and_a_token(backend: Backend) {
         .clone();
     assert_eq!(x["grants"], serde_json::json!(["uploadfile"]), "{listed}");
     assert!(x["created"].as_str().expect("time").ends_with('Z'), "{x}");
+    // Described like the other modules.
+    let help = app
+        .get(&[
+            ("action", "help"),
+            ("modules", "botpasswords|query+botpasswords"),
+            ("formatversion", "2"),
+        ])
+        .await
+        .to_string();
+    assert!(
+        help.contains("one of your own bot passwords")
+            && help.contains("List your own bot passwords")
+            && help.contains("The bot's name"),
+        "{help}"
+    );
 }
 
 async fn search_finds_files_by_name_and_by_description(backend: Backend) {
