@@ -1,8 +1,9 @@
 //! Files as a gallery and a table: the main page's recent uploads and
 //! Special:ListFiles / Special:NewFiles (paged, sorted, filtered by name,
 //! user, MIME type and date). The lists come from api.php
-//! (`list=allimages`) as the visitor; thumbnails are
-//! `Special:Redirect/file/X?width=N`, which leads to the thumbnail.
+//! (`list=allimages`) as the visitor; thumbnails are imageinfo's
+//! `thumburl` named by the bytes they show (`super::versioned`), so that a
+//! new upload is a new URL and never a cached old picture.
 
 use std::collections::HashMap;
 
@@ -21,6 +22,8 @@ const PAGE_SIZE: i64 = 48;
 
 /// One file in a gallery or table.
 pub struct GalleryItem {
+    /// `File:Name`, as the API names it.
+    title: String,
     pub name: String,
     pub page_url: String,
     pub thumb_url: String,
@@ -43,8 +46,10 @@ impl GalleryItem {
         let user = item["user"].as_str().unwrap_or_default().to_owned();
         let width = item["width"].as_i64().unwrap_or(0);
         let height = item["height"].as_i64().unwrap_or(0);
+        let title = Title::new(title::FILE, &db_key);
         GalleryItem {
-            page_url: article_url(app, &Title::new(title::FILE, &db_key)),
+            title: title.text(app.pages.sitename()),
+            page_url: article_url(app, &title),
             thumb_url: thumb_url(visit, &db_key, THUMB_WIDTH),
             timestamp: item["timestamp"]
                 .as_str()
@@ -70,6 +75,7 @@ impl GalleryItem {
     /// A file known only by name (a category's member).
     pub fn named(visit: &Visit, title: &Title) -> GalleryItem {
         GalleryItem {
+            title: title.text(visit.app.pages.sitename()),
             name: title.name_text(),
             page_url: article_url(&visit.app, title),
             thumb_url: thumb_url(visit, &title.db_key, THUMB_WIDTH),
@@ -84,7 +90,57 @@ impl GalleryItem {
     }
 }
 
-/// A thumbnail of the current version of `db_key`, `width` pixels wide.
+/// Gives `files` the thumbnails of their current versions; a file
+/// without one (the API did not answer) keeps `Special:Redirect`, which
+/// leads to it.
+pub async fn with_thumbnails(visit: &mut Visit, mut files: Vec<GalleryItem>) -> Vec<GalleryItem> {
+    let titles: Vec<String> = files.iter().map(|file| file.title.clone()).collect();
+    let thumbs = thumbnails(visit, &titles, THUMB_WIDTH).await;
+    for file in &mut files {
+        if let Some(url) = thumbs.get(&file.title) {
+            file.thumb_url = url.clone();
+        }
+    }
+    files
+}
+
+/// The thumbnails `width` pixels wide of the files `titles` (`File:X`),
+/// by title, each named by the bytes it shows (`prop=imageinfo` with
+/// `iiurlwidth`, 50 titles a request).
+pub async fn thumbnails(
+    visit: &mut Visit,
+    titles: &[String],
+    width: i64,
+) -> HashMap<String, String> {
+    let mut thumbs = HashMap::new();
+    let width = width.to_string();
+    for batch in titles.chunks(50) {
+        let joined = batch.join("|");
+        let answer = visit
+            .api(&[
+                ("action", "query"),
+                ("titles", &joined),
+                ("prop", "imageinfo"),
+                ("iiprop", "url|sha1"),
+                ("iiurlwidth", &width),
+            ])
+            .await;
+        for page in answer["query"]["pages"].as_array().into_iter().flatten() {
+            let info = &page["imageinfo"][0];
+            if let (Some(title), Some(url), Some(sha1)) = (
+                page["title"].as_str(),
+                info["thumburl"].as_str(),
+                info["sha1"].as_str(),
+            ) {
+                thumbs.insert(title.to_owned(), super::versioned(url, sha1));
+            }
+        }
+    }
+    thumbs
+}
+
+/// `Special:Redirect/file/X?width=N`: the thumbnail of the current
+/// version of `db_key` (its URL unversioned, as MediaWiki's).
 pub fn thumb_url(visit: &Visit, db_key: &str, width: i64) -> String {
     format!(
         "{}{}/index.php?title=Special:Redirect/file/{}&width={width}",
@@ -118,7 +174,8 @@ async fn newest(visit: &mut Visit, user: Option<&str>, limit: i64) -> Vec<Galler
         params.push(("aiuser", user));
     }
     let answer = visit.api(&params).await;
-    items(visit, &answer)
+    let files = items(visit, &answer);
+    with_thumbnails(visit, files).await
 }
 
 fn items(visit: &Visit, answer: &Value) -> Vec<GalleryItem> {
@@ -225,6 +282,7 @@ pub async fn list_files(
         .as_str()
         .map(|info| i18n::with("listfiles-error", &[info]));
     let files = items(visit, &answer);
+    let files = with_thumbnails(visit, files).await;
     let page_name = if newest_first {
         "NewFiles"
     } else {

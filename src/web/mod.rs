@@ -17,6 +17,7 @@ mod botpasswords;
 mod gallery;
 pub mod i18n;
 mod log_page;
+mod search;
 mod special;
 mod upload_page;
 mod view;
@@ -139,6 +140,7 @@ pub struct Chrome {
     pub canonical_url: Option<String>,
     pub stylesheet_url: String,
     pub script_url: String,
+    /// Special:Search, where the header's search box leads.
     pub search_action: String,
     pub upload_url: String,
     pub listfiles_url: String,
@@ -179,7 +181,7 @@ impl Chrome {
             canonical_url: None,
             stylesheet_url: assets::url(app, "wikiupload.css"),
             script_url: assets::url(app, "uploader.js"),
-            search_action: format!("{}{}/index.php", app.server, app.config.script_path),
+            search_action: special("Search"),
             upload_url: special("Upload"),
             listfiles_url: special("ListFiles"),
             newfiles_url: special("NewFiles"),
@@ -220,6 +222,16 @@ pub fn article_url(app: &AppState, title: &Title) -> String {
         app.config.script_path,
         crate::upload::repo::wiki_url_encode(&title.prefixed_db_key(app.pages.sitename()))
     )
+}
+
+/// `url` (of a file or its thumbnail) named by the content it shows: a
+/// current version's thumbnail keeps its URL across uploads and browsers
+/// keep it for a day, so pages add the SHA-1's start as a query (as
+/// MediaWiki's File pages add the timestamp), which changes with the bytes
+/// even for two uploads within a second.
+pub fn versioned(url: &str, sha1: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{}", &sha1[..sha1.len().min(12)])
 }
 
 /// `{server}{script_path}/index.php?title=...&...`.

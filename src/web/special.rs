@@ -3,7 +3,8 @@
 //! the file, or with `width`/`height` to its thumbnail), and
 //! `Special:UploadStash/file/K` and `.../thumb/K/<thumb>` (a stashed file
 //! and its thumbnails, for its owner); which module serves the special
-//! pages of the web UI (login, upload, file lists, logs).
+//! pages of the web UI (login, upload, file lists, logs, search, bot
+//! passwords).
 
 use std::collections::HashMap;
 
@@ -31,6 +32,7 @@ pub enum Special {
     Log,
     /// Special:BotPasswords, or with a bot's name its form.
     BotPasswords(String),
+    Search,
     Unknown(String),
 }
 
@@ -67,6 +69,7 @@ pub fn parse(text: &str, app: &AppState) -> Option<Special> {
         ("newfiles", _) => Special::ListFiles { newest_first: true },
         ("log", _) => Special::Log,
         ("botpasswords", bot) => Special::BotPasswords(bot.to_owned()),
+        ("search", _) => Special::Search,
         _ => Special::Unknown(title.db_key.clone()),
     })
 }
@@ -141,6 +144,7 @@ pub async fn serve(
         }
         Special::Log => super::log_page::serve(visit, query).await,
         Special::BotPasswords(bot) => super::botpasswords::serve(visit, bot, query, form).await,
+        Special::Search => super::search::serve(visit, query).await,
         Special::Unknown(name) => message_page(
             visit,
             StatusCode::NOT_FOUND,

@@ -368,7 +368,7 @@ async fn file_section(visit: &Visit, title: &Title) -> Result<Option<FileSection
             },
             thumb_url: thumbnails
                 .url_for_width(version, HISTORY_THUMB_WIDTH, None)
-                .map(|url| versioned(&url, version)),
+                .map(|url| super::versioned(&url, &version.sha1)),
             revert_url: version
                 .archive_name
                 .as_ref()
@@ -395,11 +395,11 @@ async fn file_section(visit: &Visit, title: &Title) -> Result<Option<FileSection
     let url = repo.public_url(&current.name);
     Ok(Some(FileSection {
         name: title.name_text(),
-        display_url: versioned(
+        display_url: super::versioned(
             &thumbnails
                 .url_for_width(current, FILE_PAGE_WIDTH.min(current.width.max(1)), None)
                 .unwrap_or_else(|| url.clone()),
-            current,
+            &current.sha1,
         ),
         url,
         mime: current.mime.clone(),
@@ -412,13 +412,6 @@ async fn file_section(visit: &Visit, title: &Title) -> Result<Option<FileSection
         versions,
         metadata: metadata_rows(&current.metadata),
     }))
-}
-
-/// `url` with the version's time as its query: a current version's
-/// thumbnail keeps its URL across uploads and browsers keep it for a day,
-/// so the page names the version it shows (as MediaWiki's File pages do).
-fn versioned(url: &str, version: &crate::storage::FileVersionRow) -> String {
-    format!("{url}?{}", version.timestamp)
 }
 
 /// imageinfo's metadata (`[{name, value}, ...]`, values maybe nested) as
@@ -639,6 +632,7 @@ async fn category_page(visit: &mut Visit, title: &Title, heading: &str, text: St
         .filter_map(|link| visit.app.pages.title(&link.text))
         .map(|title| super::gallery::GalleryItem::named(visit, &title))
         .collect();
+    let files = super::gallery::with_thumbnails(visit, files).await;
     let page = CategoryPage {
         chrome: visit.chrome(heading),
         text,

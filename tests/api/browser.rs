@@ -188,7 +188,27 @@ async fn upload_browse_and_scan_in_chromium(backend: Backend) {
             "axe on {page}: {violations}"
         );
     }
-    assert_eq!(seen["axe"].as_object().expect("scans").len(), 9, "{seen}");
+    assert_eq!(seen["axe"].as_object().expect("scans").len(), 10, "{seen}");
+    let mut found: Vec<&str> = seen["searchNames"]
+        .as_array()
+        .expect("search results")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    found.sort_unstable();
+    assert_eq!(
+        found,
+        [
+            "Browser test A.png",
+            "Browser test B.png",
+            "Browser test big.png"
+        ],
+        "{seen}"
+    );
+    // By name the three, by description A (its text says "browser test").
+    let thumbnails = &seen["searchThumbnails"];
+    assert_eq!(thumbnails["shown"], 4, "{seen}");
+    assert_eq!(thumbnails["loaded"], 4, "{seen}");
     assert_eq!(seen["versionsAfterRevert"], 3, "{seen}");
     assert_eq!(seen["deletedPageHasUndelete"], 1, "{seen}");
     assert_eq!(

@@ -100,15 +100,21 @@ async fn main_page_shows_recent_uploads_and_the_way_around(backend: Backend) {
         .find("/index.php/File:Sunrise_one.png\"")
         .expect("first upload shown");
     assert!(two < one, "newest first");
+    // Thumbnails name the bytes they show (smaller than 250 px: the file).
     assert!(
-        html.contains("Special:Redirect/file/Sunrise_one.png&#38;width=250"),
+        html.contains(&format!(
+            "/Sunrise_one.png?{}\"",
+            &sha1_hex(&png(40, 30, 1))[..12]
+        )),
         "{html}"
     );
     for link in [
         "Special:Upload",
         "Special:ListFiles",
         "Special:UserLogin",
-        "name=\"prefix\"",
+        "action=\"http://127.0.0.1",
+        "/index.php/Special:Search\"",
+        "name=\"search\"",
     ] {
         assert!(html.contains(link), "{link} missing");
     }
@@ -504,10 +510,7 @@ async fn file_page_actions_through_the_forms(backend: Backend) {
     // shows the file is listed under "File usage".
     let (status, html) = page(&admin, &format!("{site}/index.php/Category:Lakes")).await;
     assert_eq!(status, 200);
-    assert!(
-        html.contains("Special:Redirect/file/Mountain_lake.png&#38;width=250"),
-        "{html}"
-    );
+    assert!(html.contains("/250px-Mountain_lake.png?"), "{html}");
     assert!(html.contains(">Mountain lake.png</a>"), "{html}");
     let token = app.csrf_token().await;
     let edit = app
@@ -545,6 +548,8 @@ on_both_backends!(
     file_page_actions_through_the_forms,
     bot_passwords_made_changed_and_revoked_through_the_page,
     the_bot_password_api_needs_a_post_and_a_token,
+    thumbnail_urls_change_when_the_file_changes,
+    search_finds_files_by_name_and_by_description,
 );
 
 /// The text between `<code id="ID">` and `</code>`.
@@ -880,4 +885,146 @@ async fn the_bot_password_api_needs_a_post_and_a_token(backend: Backend) {
         .clone();
     assert_eq!(x["grants"], serde_json::json!(["uploadfile"]), "{listed}");
     assert!(x["created"].as_str().expect("time").ends_with('Z'), "{x}");
+    // Described like the other modules.
+    let help = app
+        .get(&[
+            ("action", "help"),
+            ("modules", "botpasswords|query+botpasswords"),
+            ("formatversion", "2"),
+        ])
+        .await
+        .to_string();
+    assert!(
+        help.contains("one of your own bot passwords")
+            && help.contains("List your own bot passwords")
+            && help.contains("The bot's name"),
+        "{help}"
+    );
+}
+
+async fn search_finds_files_by_name_and_by_description(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    for (name, text, seed) in [
+        ("Red fox.png", "A picture of an animal.", 1),
+        ("Snowy owl.png", "An owl watching a fox <b>hunt</b>.", 2),
+        ("Blue sky.png", "Clouds only.", 3),
+    ] {
+        let answer = app
+            .upload(
+                &[("filename", name), ("text", text)],
+                Some(&png(60, 40, seed)),
+            )
+            .await;
+        assert_eq!(answer["upload"]["result"], "Success", "{answer}");
+    }
+    let client = browser();
+    let search = format!("{}/index.php/Special:Search", base(&app));
+    let (status, html) = page(&client, &search).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"search-query\""), "{html}");
+    assert!(
+        !html.contains("search-results"),
+        "no search, no results: {html}"
+    );
+
+    let (status, html) = page(&client, &format!("{search}?search=fox")).await;
+    assert_eq!(status, 200, "{html}");
+    let names = html.find("File name matches").expect("the names section");
+    let descriptions = html
+        .find("Description matches")
+        .expect("the descriptions section");
+    let fox = html.find("File:Red_fox.png\"").expect("found by name");
+    let owl = html
+        .find("File:Snowy_owl.png\"")
+        .expect("found by description");
+    assert!(
+        names < fox && fox < descriptions && descriptions < owl,
+        "{html}"
+    );
+    assert!(!html.contains("Blue_sky.png"), "{html}");
+    // The description's matching line, escaped, the word marked.
+    assert!(
+        html.contains("An owl watching a <mark>fox</mark> &#60;b&#62;hunt&#60;/b&#62;."),
+        "{html}"
+    );
+    // Thumbnails (smaller than 120 px: the file), named by their bytes.
+    let info = app
+        .get(&[
+            ("action", "query"),
+            ("titles", "File:Red fox.png"),
+            ("prop", "imageinfo"),
+            ("iiprop", "sha1"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    let sha1 = info["query"]["pages"][0]["imageinfo"][0]["sha1"]
+        .as_str()
+        .expect("sha1")
+        .to_owned();
+    assert!(
+        html.contains(&format!("/Red_fox.png?{}\"", &sha1[..12])),
+        "{html}"
+    );
+
+    // One kind at a time, paged.
+    let (_, html) = page(&client, &format!("{search}?search=fox&what=text&offset=0")).await;
+    assert!(
+        html.contains("Snowy_owl.png") && !html.contains("File name matches"),
+        "{html}"
+    );
+    let (_, html) = page(&client, &format!("{search}?search=zebra")).await;
+    assert!(html.contains("No files match."), "{html}");
+}
+
+/// The `src` of the first `<img>` whose URL contains `marker`, unescaped.
+fn image_source(html: &str, marker: &str) -> String {
+    html.split("src=\"")
+        .find(|part| {
+            part.split('"')
+                .next()
+                .is_some_and(|src| src.contains(marker))
+        })
+        .and_then(|part| part.split('"').next())
+        .unwrap_or_else(|| panic!("no image {marker} in {html}"))
+        .replace("&#38;", "&")
+}
+
+/// A re-uploaded file's thumbnail is a new URL in galleries and on its
+/// File page, so no browser shows the old picture from its cache
+/// (thumbnails are cached a day).
+async fn thumbnail_urls_change_when_the_file_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let client = browser();
+    let site = base(&app);
+    let mut seen = Vec::new();
+    for seed in [1, 2] {
+        let bytes = png(1000, 200, seed);
+        let answer = app
+            .upload(
+                &[("filename", "Changing.png"), ("ignorewarnings", "1")],
+                Some(&bytes),
+            )
+            .await;
+        assert_eq!(answer["upload"]["result"], "Success", "{answer}");
+        let version = &sha1_hex(&bytes)[..12];
+        let (_, list) = page(&client, &format!("{site}/index.php/Special:ListFiles")).await;
+        let src = image_source(&list, "/250px-Changing.png");
+        assert!(
+            src.ends_with(&format!("/250px-Changing.png?{version}")),
+            "{src}"
+        );
+        let (_, main) = page(&client, &format!("{site}/index.php/Main_Page")).await;
+        assert_eq!(image_source(&main, "/250px-Changing.png"), src);
+        let thumbnail = client.get(&src).send().await.expect("thumbnail");
+        assert_eq!(thumbnail.status(), 200);
+        assert_eq!(thumbnail.headers()["content-type"], "image/png");
+        let (_, file_page) = page(&client, &format!("{site}/index.php/File:Changing.png")).await;
+        let shown = image_source(&file_page, "/800px-Changing.png");
+        assert!(shown.ends_with(&format!("?{version}")), "{shown}");
+        seen.push((src, thumbnail.bytes().await.expect("bytes")));
+    }
+    assert_ne!(seen[0].0, seen[1].0, "the thumbnail's URL");
+    assert_ne!(seen[0].1, seen[1].1, "the new picture");
 }

@@ -1,9 +1,10 @@
 // The web UI in a real Chromium, driven by playwright-core: log in, upload
 // three files (one of 40 MiB on a throttled connection) and watch the
 // progress bar move, reload in the middle and resume, resolve an `exists`
-// warning and cancel a `duplicate`, see the files in the gallery, open a
-// File page, revert to an old version, create a bot password, delete and
-// undelete as an administrator, and scan the pages with axe-core. Run by tests/api/browser.rs,
+// warning and cancel a `duplicate`, see the files in the gallery, search
+// them, open a File page, revert to an old version, create a bot password,
+// delete and undelete as an administrator, and scan the pages with
+// axe-core. Run by tests/api/browser.rs,
 // which starts the server, makes the files and checks the server's side;
 // this script prints one JSON line of what it saw (or exits non-zero).
 //
@@ -159,6 +160,18 @@ async function main() {
   seen.mainPageFiles = await page.locator('.gallery-name').allTextContents();
   await page.screenshot({ path: path.join(artifacts, 'main-page.png'), fullPage: true });
   await scan(page, 'main');
+
+  // The header's search box: the files by name, with thumbnails.
+  await page.fill('#site-search-input', 'Browser test');
+  await page.press('#site-search-input', 'Enter');
+  await page.waitForURL(/Special:Search/);
+  await page.waitForLoadState('networkidle');
+  seen.searchNames = await page.locator('section[aria-labelledby="search-title-heading"] .search-name').allTextContents();
+  seen.searchThumbnails = await page.locator('.search-thumb img').evaluateAll((all) => ({
+    shown: all.length, loaded: all.filter((img) => img.complete && img.naturalWidth > 0).length,
+  }));
+  await scan(page, 'search');
+  await page.goto(`${base}/`);
 
   // A File page.
   await page.getByRole('link', { name: 'Browser test A.png' }).first().click();

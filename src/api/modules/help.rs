@@ -111,6 +111,12 @@ fn summary(path: &str) -> &'static str {
         "rsd" => "Export an RSD (Really Simple Discovery) schema.",
         "parse" => "Parse content and return parser output (a safe subset of wikitext).",
         "expandtemplates" => "Return wikitext as given: templates are not expanded here.",
+        "botpasswords" => {
+            "Create, update or delete one of your own bot passwords (wikiupload's, not MediaWiki's)."
+        }
+        "query+botpasswords" => {
+            "List your own bot passwords with their grants (wikiupload's, not MediaWiki's)."
+        }
         _ => "",
     }
 }
@@ -167,6 +173,10 @@ fn param_text(name: &str) -> &'static str {
         "tags" => "Change tags to apply.",
         "lgname" | "username" | "name" => "User name.",
         "lgpassword" | "password" => "Password.",
+        "operation" => "Which operation to perform.",
+        "appid" => "The bot's name: the login name is your user name, @ and this name.",
+        "grants" => "What the bot may do, besides the basic rights every bot password has.",
+        "resetpassword" => "Make a new password (with operation=update).",
         _ => "",
     }
 }
