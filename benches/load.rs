@@ -25,8 +25,10 @@ use std::time::Instant;
 use reqwest::multipart::Part;
 use serde_json::Value;
 
-mod common;
-use common::*;
+mod support;
+use support::{Api, Server, Table, env_u64, expect_result, machine_line, write_png};
+
+const MIB: u64 = 1024 * 1024;
 
 /// One server configuration to measure.
 struct Setup {
@@ -352,5 +354,41 @@ fn phase(start: Instant, latencies: Vec<f64>, failures: Mutex<Vec<String>>) -> P
         seconds,
         latencies,
         failures: failures.len(),
+    }
+}
+
+/// The result table: measure, value, unit.
+#[derive(Default)]
+struct Rows(Vec<Vec<String>>);
+
+impl Rows {
+    fn add(&mut self, measure: &str, value: f64, unit: &str) {
+        let value = if value >= 100.0 {
+            format!("{value:.1}")
+        } else {
+            format!("{value:.2}")
+        };
+        self.text(measure, &value, unit);
+    }
+
+    fn text(&mut self, measure: &str, value: &str, unit: &str) {
+        self.0
+            .push(vec![measure.to_owned(), value.to_owned(), unit.to_owned()]);
+    }
+
+    fn render(self) -> String {
+        let mut table = Table::new(&[("measure", false), ("value", true), ("unit", false)]);
+        for row in self.0 {
+            table.row(row);
+        }
+        table.render()
+    }
+}
+
+fn clients(n: usize) -> String {
+    if n == 1 {
+        "1 client".to_owned()
+    } else {
+        format!("{n} concurrent clients")
     }
 }

@@ -18,9 +18,12 @@
 //! BENCH_KEEP=1 (keep that directory, with the server's log, afterwards).
 
 use std::fs::File;
+use std::future::Future;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::BytesMut;
@@ -28,9 +31,10 @@ use reqwest::multipart::Part;
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
-mod common;
-use common::*;
+mod support;
+use support::{Api, Server, Table, env_u64, expect_result, machine_line, write_png};
 
+const MIB: u64 = 1024 * 1024;
 const CONCURRENCY: [usize; 2] = [1, 8];
 /// Size of the reads that feed the direct upload's request body: large
 /// enough that the client's file reading stays far below the server's cost.
@@ -71,8 +75,10 @@ async fn main() {
     rows.add("disk write, dd conv=fsync", mib(size) / dd_seconds, "MiB/s");
 
     // Room for the big file, and for the chunked copy beside it.
-    let room = [("WIKIUPLOAD_MAX_UPLOAD_SIZE", (size * 2).to_string())];
-    let mut server = Server::start(dir.path(), &room);
+    let mut server = Server::start(
+        dir.path(),
+        &[("WIKIUPLOAD_MAX_UPLOAD_SIZE", (size * 2).to_string())],
+    );
     server.wait_until_ready(dir.path()).await;
     let api = Api::login(&server.api_url).await;
 
@@ -316,6 +322,36 @@ async fn token_requests(api: &Api, count: usize, workers: usize) -> (f64, usize)
     .await
 }
 
+/// Runs `job(0..count)` on `workers` concurrent clients; returns jobs per
+/// second and the number of failures (the first is printed).
+async fn run_concurrently<F, Fut>(count: usize, workers: usize, job: F) -> (f64, usize)
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let worker = || async {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= count {
+                break;
+            }
+            if let Err(err) = job(i).await {
+                failures.lock().expect("not poisoned").push(err);
+            }
+        }
+    };
+    let start = Instant::now();
+    futures_util::future::join_all((0..workers).map(|_| worker())).await;
+    let seconds = start.elapsed().as_secs_f64();
+    let failures = failures.into_inner().expect("not poisoned");
+    if let Some(first) = failures.first() {
+        eprintln!("{} of {count} failed; the first: {first}", failures.len());
+    }
+    (count as f64 / seconds, failures.len())
+}
+
 /// Seconds `dd` takes to write `size` bytes (rounded up to 8 MiB blocks) and
 /// fsync them, in `dir`.
 fn dd_write(dir: &Path, size: u64) -> f64 {
@@ -347,4 +383,63 @@ fn write_big_png(path: &Path, size_mib: u64) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(READ_BUF, File::create(path)?);
     write_png(&mut out, WIDTH, height, 1)?;
     out.into_inner().map_err(|e| e.into_error())?.sync_all()
+}
+
+// ---------------------------------------------------------------------- output
+
+#[derive(Default)]
+struct Rows(Vec<[String; 3]>);
+
+impl Rows {
+    fn add(&mut self, measure: &str, value: f64, unit: &str) {
+        let value = if value.fract() == 0.0 && value.abs() < 1e9 {
+            format!("{value:.0}")
+        } else if value >= 100.0 {
+            format!("{value:.1}")
+        } else {
+            format!("{value:.2}")
+        };
+        self.text(measure, &value, unit);
+    }
+
+    fn text(&mut self, measure: &str, value: &str, unit: &str) {
+        self.0
+            .push([measure.to_string(), value.to_string(), unit.to_string()]);
+    }
+
+    /// A Markdown table, values right-aligned.
+    fn render(&self) -> String {
+        let mut table = Table::new(&[("measure", false), ("value", true), ("unit", false)]);
+        for row in &self.0 {
+            table.row(row.to_vec());
+        }
+        table.render()
+    }
+}
+
+// --------------------------------------------------------------------- helpers
+
+fn clients(n: usize) -> String {
+    if n == 1 {
+        "1 client".to_string()
+    } else {
+        format!("{n} concurrent clients")
+    }
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / MIB as f64
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
 }

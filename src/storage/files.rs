@@ -5,7 +5,9 @@
 use sqlx::AnyConnection;
 
 use super::links::PageLinks;
-use super::pages::{NewRevision, latest_revision_in, page_in, save_revision};
+use super::pages::{
+    NewLogEntry, NewRevision, insert_log_with_revision, latest_revision_in, page_in, save_revision,
+};
 use super::{Database, StorageError};
 
 /// MediaWiki's File namespace.
@@ -452,20 +454,23 @@ async fn write_publish(
     };
     let params =
         serde_json::json!({"img_sha1": f.sha1, "img_timestamp": record.timestamp}).to_string();
-    sqlx::query(
-        "INSERT INTO log_events (log_type, action, namespace, title, page_id, user_id, timestamp, comment, params) \
-         VALUES ('upload', $1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(action)
-    .bind(FILE_NAMESPACE)
-    .bind(&record.name)
-    .bind(page_id)
-    .bind(record.user_id)
-    .bind(record.timestamp)
-    .bind(&record.comment)
-    .bind(params)
-    .execute(&mut *tx)
-    .await?;
+    let entry = NewLogEntry {
+        log_type: "upload",
+        action,
+        namespace: FILE_NAMESPACE,
+        title: &record.name,
+        page_id: Some(page_id),
+        user_id: Some(record.user_id),
+        timestamp: record.timestamp,
+        comment: &record.comment,
+        params,
+    };
+    // The entry goes with the description page's revision it made.
+    let (revision_id,): (i64,) = sqlx::query_as("SELECT latest FROM pages WHERE id = $1")
+        .bind(page_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    insert_log_with_revision(&mut tx, &entry, revision_id).await?;
 
     if let Some(key) = &record.stash_key {
         sqlx::query("DELETE FROM stash WHERE file_key = $1")

@@ -299,7 +299,7 @@ async fn check_plans(db: Database) {
 async fn listings_use_indexes_on_sqlite() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("plans.sqlite").display());
-    let db = Database::connect(&url, 2).await.expect("database");
+    let db = Database::connect(&url, 2, None).await.expect("database");
     check_plans(db).await;
 }
 
@@ -323,7 +323,7 @@ async fn listings_use_indexes_on_postgres() {
         .await
         .expect("schema");
     let url = format!("{base}?options=-c%20search_path%3D{schema}");
-    let db = Database::connect(&url, 2).await.expect("database");
+    let db = Database::connect(&url, 2, None).await.expect("database");
     let checked = tokio::spawn(check_plans(db.clone())).await;
     db.close().await;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))

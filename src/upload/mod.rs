@@ -11,6 +11,7 @@ pub mod delete;
 pub mod expiry;
 pub mod fetch;
 pub mod fsck;
+pub mod import;
 pub mod jobs;
 pub mod publish;
 pub mod quota;

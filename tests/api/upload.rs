@@ -904,7 +904,7 @@ async fn an_interrupted_publish_is_rolled_back_at_start(backend: Backend) {
     } else {
         app.database_url.clone()
     };
-    let db = Database::connect(&url_db, 1).await.expect("database");
+    let db = Database::connect(&url_db, 1, None).await.expect("database");
     let repo = FileRepo::new(app.data_dir.path(), "http://unused");
     let staged = app.data_dir.path().join("staged-new.png");
     std::fs::write(&staged, &new).expect("staged");

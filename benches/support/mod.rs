@@ -1,26 +1,18 @@
-//! What the benchmarks share: the server process, a logged-in API
-//! client, concurrent runs, PNG files, the output table.
-
-#![allow(dead_code)] // each bench uses its part
+//! What the benches that start the server share: the server process, a
+//! login, the result table and the machine's description.
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::future::Future;
 use std::io::{self, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::multipart::Form;
 use serde_json::Value;
 
-pub const MIB: u64 = 1024 * 1024;
 pub const ADMIN_PASSWORD: &str = "benchpass123456";
-
-// ------------------------------------------------------------------ the server
 
 /// The server process; killed when dropped, so also when the bench panics.
 pub struct Server {
@@ -29,10 +21,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the release binary's `serve` in `dir` (its data in `data/`,
-    /// its log in `server.log`) with the admin password and `settings`
-    /// (`WIKIUPLOAD_*` variables) on a free loopback port.
-    pub fn start(dir: &Path, settings: &[(&str, String)]) -> Server {
+    /// Starts the release binary on a free loopback port with its data
+    /// directory in `dir/data`, its output in `dir/server.log`, and `env`
+    /// (`WIKIUPLOAD_*` settings) on top of the defaults.
+    pub fn start(dir: &Path, env: &[(&str, String)]) -> Server {
         // Cargo builds the package's binaries for its benches, with the
         // bench's (release) profile, and says where.
         let binary = env!("CARGO_BIN_EXE_wikiupload");
@@ -56,7 +48,7 @@ impl Server {
             .env("WIKIUPLOAD_LISTEN", format!("127.0.0.1:{port}"))
             .env("WIKIUPLOAD_DATA_DIR", dir.join("data"))
             .env("WIKIUPLOAD_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .envs(settings.iter().map(|(k, v)| (*k, v.as_str())))
+            .envs(env.iter().map(|(key, value)| (key, value)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("cannot share server.log"))
             .stderr(log)
@@ -114,67 +106,76 @@ impl Drop for Server {
     }
 }
 
+/// Logs in as `Admin` with a client of its own cookie jar; returns it and
+/// the session's CSRF token.
+pub async fn login(url: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("cannot build the HTTP client");
+    let get_token = |kind: &'static str| {
+        let client = client.clone();
+        let url = url.to_string();
+        async move {
+            let answer: Value = client
+                .get(&url)
+                .query(&[
+                    ("action", "query"),
+                    ("meta", "tokens"),
+                    ("type", kind),
+                    ("format", "json"),
+                ])
+                .send()
+                .await
+                .expect("token request failed")
+                .json()
+                .await
+                .expect("token answer is not JSON");
+            answer["query"]["tokens"][format!("{kind}token")]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {kind} token in {answer}"))
+                .to_string()
+        }
+    };
+    let login_token = get_token("login").await;
+    let answer: Value = client
+        .post(url)
+        .form(&[
+            ("action", "login"),
+            ("lgname", "Admin"),
+            ("lgpassword", ADMIN_PASSWORD),
+            ("lgtoken", &login_token),
+            ("format", "json"),
+        ])
+        .send()
+        .await
+        .expect("login request failed")
+        .json()
+        .await
+        .expect("login answer is not JSON");
+    assert_eq!(
+        answer["login"]["result"], "Success",
+        "login failed: {answer}"
+    );
+    let csrf = get_token("csrf").await;
+    (client, csrf)
+}
+
 // --------------------------------------------------------------------- the API
 
 /// A logged-in client: one cookie jar (one session) shared by all requests,
 /// as a bot with several connections has.
+#[allow(dead_code)] // benches that upload nothing
 pub struct Api {
     pub client: reqwest::Client,
     pub url: String,
     pub csrf: String,
 }
 
+#[allow(dead_code)]
 impl Api {
     pub async fn login(url: &str) -> Api {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("cannot build the HTTP client");
-        let get_token = |kind: &'static str| {
-            let client = client.clone();
-            let url = url.to_string();
-            async move {
-                let answer: Value = client
-                    .get(&url)
-                    .query(&[
-                        ("action", "query"),
-                        ("meta", "tokens"),
-                        ("type", kind),
-                        ("format", "json"),
-                    ])
-                    .send()
-                    .await
-                    .expect("token request failed")
-                    .json()
-                    .await
-                    .expect("token answer is not JSON");
-                answer["query"]["tokens"][format!("{kind}token")]
-                    .as_str()
-                    .unwrap_or_else(|| panic!("no {kind} token in {answer}"))
-                    .to_string()
-            }
-        };
-        let login_token = get_token("login").await;
-        let answer: Value = client
-            .post(url)
-            .form(&[
-                ("action", "login"),
-                ("lgname", "Admin"),
-                ("lgpassword", ADMIN_PASSWORD),
-                ("lgtoken", &login_token),
-                ("format", "json"),
-            ])
-            .send()
-            .await
-            .expect("login request failed")
-            .json()
-            .await
-            .expect("login answer is not JSON");
-        assert_eq!(
-            answer["login"]["result"], "Success",
-            "login failed: {answer}"
-        );
-        let csrf = get_token("csrf").await;
+        let (client, csrf) = login(url).await;
         Api {
             client,
             url: url.to_string(),
@@ -213,6 +214,7 @@ impl Api {
     }
 }
 
+#[allow(dead_code)]
 pub fn expect_result(upload: &Value, result: &str) -> Result<(), String> {
     if upload["result"] == result {
         Ok(())
@@ -221,34 +223,91 @@ pub fn expect_result(upload: &Value, result: &str) -> Result<(), String> {
     }
 }
 
-/// Runs `job(0..count)` on `workers` concurrent clients; returns jobs per
-/// second and the number of failures (the first is printed).
-pub async fn run_concurrently<F, Fut>(count: usize, workers: usize, job: F) -> (f64, usize)
-where
-    F: Fn(usize) -> Fut,
-    Fut: Future<Output = Result<(), String>>,
-{
-    let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
-    let worker = || async {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= count {
-                break;
-            }
-            if let Err(err) = job(i).await {
-                failures.lock().expect("not poisoned").push(err);
-            }
+/// A Markdown table with aligned columns, the ones named in `right`
+/// right-aligned.
+pub struct Table {
+    header: Vec<String>,
+    right: Vec<bool>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Columns as (title, right-aligned).
+    pub fn new(columns: &[(&str, bool)]) -> Table {
+        Table {
+            header: columns.iter().map(|(title, _)| title.to_string()).collect(),
+            right: columns.iter().map(|(_, right)| *right).collect(),
+            rows: Vec::new(),
         }
-    };
-    let start = Instant::now();
-    futures_util::future::join_all((0..workers).map(|_| worker())).await;
-    let seconds = start.elapsed().as_secs_f64();
-    let failures = failures.into_inner().expect("not poisoned");
-    if let Some(first) = failures.first() {
-        eprintln!("{} of {count} failed; the first: {first}", failures.len());
     }
-    (count as f64 / seconds, failures.len())
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        assert_eq!(cells.len(), self.header.len(), "one cell per column");
+        self.rows.push(cells);
+    }
+
+    pub fn render(&self) -> String {
+        let widths: Vec<usize> = (0..self.header.len())
+            .map(|c| {
+                std::iter::once(&self.header)
+                    .chain(&self.rows)
+                    .map(|r| r[c].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &[String]| {
+            let mut out = String::from("|");
+            for ((cell, width), right) in cells.iter().zip(&widths).zip(&self.right) {
+                let _ = if *right {
+                    write!(out, " {cell:>width$} |")
+                } else {
+                    write!(out, " {cell:<width$} |")
+                };
+            }
+            out.push('\n');
+            out
+        };
+        let mut out = line(&self.header);
+        out.push('|');
+        for (width, right) in widths.iter().zip(&self.right) {
+            let dashes = "-".repeat((*width).max(3));
+            let _ = if *right {
+                write!(out, " {}: |", &dashes[1..])
+            } else {
+                write!(out, " {dashes} |")
+            };
+        }
+        out.push('\n');
+        for row in &self.rows {
+            out.push_str(&line(row));
+        }
+        out
+    }
+}
+
+/// The machine and the date, for the header line.
+pub fn machine_line() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown CPU", |(_, v)| v.trim());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let kib: f64 = m.lines().next()?.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!(", {:.0} GiB RAM", kib / 1024.0 / 1024.0))
+        })
+        .unwrap_or_default();
+    format!(
+        "wikiupload benchmark, {}: {cores} cores ({cpu}){memory}, Linux {}",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        kernel.trim(),
+    )
 }
 
 // ------------------------------------------------------------------------- PNG
@@ -257,6 +316,7 @@ where
 /// then one IDAT per 256 rows holding uncompressed (stored) deflate blocks,
 /// a last IDAT ending the zlib stream, and IEND, all with their CRCs.
 /// With width 4096 each IDAT is a little over 3 MiB, as in make_png.py.
+#[allow(dead_code)] // benches that write no PNG
 pub fn write_png(out: &mut impl Write, width: u32, height: u32, seed: u64) -> io::Result<()> {
     out.write_all(b"\x89PNG\r\n\x1a\n")?;
     let mut ihdr = Vec::with_capacity(13);
@@ -305,7 +365,7 @@ pub fn write_png(out: &mut impl Write, width: u32, height: u32, seed: u64) -> io
     write_chunk(out, b"IEND", &[])
 }
 
-pub fn write_chunk(out: &mut impl Write, kind: &[u8; 4], data: &[u8]) -> io::Result<()> {
+fn write_chunk(out: &mut impl Write, kind: &[u8; 4], data: &[u8]) -> io::Result<()> {
     let len = u32::try_from(data.len()).expect("PNG chunks are < 4 GiB");
     out.write_all(&len.to_be_bytes())?;
     out.write_all(kind)?;
@@ -313,7 +373,7 @@ pub fn write_chunk(out: &mut impl Write, kind: &[u8; 4], data: &[u8]) -> io::Res
     out.write_all(&crc32(&[kind, data]).to_be_bytes())
 }
 
-pub fn crc32(parts: &[&[u8]]) -> u32 {
+fn crc32(parts: &[&[u8]]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     for part in parts {
         hasher.update(part);
@@ -321,85 +381,8 @@ pub fn crc32(parts: &[&[u8]]) -> u32 {
     hasher.finalize()
 }
 
-// ---------------------------------------------------------------------- output
-
-#[derive(Default)]
-pub struct Rows(Vec<[String; 3]>);
-
-impl Rows {
-    pub fn add(&mut self, measure: &str, value: f64, unit: &str) {
-        let value = if value.fract() == 0.0 && value.abs() < 1e9 {
-            format!("{value:.0}")
-        } else if value >= 100.0 {
-            format!("{value:.1}")
-        } else {
-            format!("{value:.2}")
-        };
-        self.text(measure, &value, unit);
-    }
-
-    pub fn text(&mut self, measure: &str, value: &str, unit: &str) {
-        self.0
-            .push([measure.to_string(), value.to_string(), unit.to_string()]);
-    }
-
-    /// A Markdown table with aligned columns, values right-aligned.
-    pub fn render(&self) -> String {
-        let header = ["measure", "value", "unit"].map(String::from);
-        let width = |c: usize| {
-            std::iter::once(&header)
-                .chain(&self.0)
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let (w0, w1, w2) = (width(0), width(1), width(2));
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "| {:<w0$} | {:>w1$} | {:<w2$} |",
-            header[0], header[1], header[2]
-        );
-        let _ = writeln!(
-            out,
-            "| {} | {}: | {} |",
-            "-".repeat(w0),
-            "-".repeat(w1 - 1),
-            "-".repeat(w2)
-        );
-        for [measure, value, unit] in &self.0 {
-            let _ = writeln!(out, "| {measure:<w0$} | {value:>w1$} | {unit:<w2$} |");
-        }
-        out
-    }
-}
-
-/// The machine and the date, for the header line.
-pub fn machine_line() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("unknown CPU", |(_, v)| v.trim());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            let kib: f64 = m.lines().next()?.split_whitespace().nth(1)?.parse().ok()?;
-            Some(format!(", {:.0} GiB RAM", kib / 1024.0 / 1024.0))
-        })
-        .unwrap_or_default();
-    format!(
-        "wikiupload benchmark, {}: {cores} cores ({cpu}){memory}, Linux {}",
-        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
-        kernel.trim(),
-    )
-}
-
-// --------------------------------------------------------------------- helpers
-
+/// A whole number from the environment, `default` when unset.
+#[allow(dead_code)] // benches without settings
 pub fn env_u64(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
         Ok(value) => value
@@ -407,29 +390,4 @@ pub fn env_u64(name: &str, default: u64) -> u64 {
             .unwrap_or_else(|_| panic!("{name} must be a whole number, not {value:?}")),
         Err(_) => default,
     }
-}
-
-pub fn clients(n: usize) -> String {
-    if n == 1 {
-        "1 client".to_string()
-    } else {
-        format!("{n} concurrent clients")
-    }
-}
-
-pub fn mib(bytes: u64) -> f64 {
-    bytes as f64 / MIB as f64
-}
-
-pub fn median(values: &mut [f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    Some(if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    })
 }
