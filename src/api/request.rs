@@ -154,11 +154,13 @@ impl RawParams {
             "multipart/form-data" => {
                 let boundary = multer::parse_boundary(content_type)
                     .map_err(|e| ApiError::bad_body(&format!("bad multipart Content-Type: {e}")))?;
+                refuse_declared_excess(headers, max_file.saturating_add(MAX_FORM_BYTES))?;
                 self.read_multipart(body, &boundary, spool_dir, max_file, uploads)
                     .await
             }
             // PHP reads urlencoded bodies; anything else leaves $_POST empty.
             "application/x-www-form-urlencoded" => {
+                refuse_declared_excess(headers, MAX_FORM_BYTES)?;
                 let bytes = read_limited(body, MAX_FORM_BYTES).await?;
                 for (name, value) in form_urlencoded::parse(&bytes) {
                     self.count += 1;
@@ -287,6 +289,20 @@ fn clean_part(text: &str) -> String {
 }
 
 /// Reads a whole (small) body, refusing more than `limit` bytes.
+/// A body whose `Content-Length` already says it is over `limit` is
+/// refused before a byte of it is read: reading it up to the limit first
+/// would hold that much memory (or spool) per connection for nothing.
+fn refuse_declared_excess(headers: &HeaderMap, limit: u64) -> Result<(), ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(length) if length > limit => Err(ApiError::body_too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
 async fn read_limited(body: Body, limit: u64) -> Result<Vec<u8>, ApiError> {
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::new();
@@ -334,6 +350,22 @@ mod tests {
             clean_text("\u{1f}a|b\u{1f}c\u{1}"),
             "\u{1f}a|b\u{1f}c\u{fffd}"
         );
+    }
+
+    #[test]
+    fn a_declared_length_over_the_limit_is_refused_unread() {
+        use axum::http::StatusCode;
+        let mut headers = HeaderMap::new();
+        assert!(
+            refuse_declared_excess(&headers, 10).is_ok(),
+            "no length: read and count"
+        );
+        headers.insert(header::CONTENT_LENGTH, "10".parse().expect("header"));
+        assert!(refuse_declared_excess(&headers, 10).is_ok());
+        headers.insert(header::CONTENT_LENGTH, "11".parse().expect("header"));
+        let err = refuse_declared_excess(&headers, 10).expect_err("over the limit");
+        assert_eq!(err.code, "badupload_formsize");
+        assert_eq!(err.status, StatusCode::PAYLOAD_TOO_LARGE);
     }
 
     #[test]
