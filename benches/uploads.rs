@@ -17,24 +17,24 @@
 //! dir by default; it should be on the disk you mean to measure, not tmpfs),
 //! BENCH_KEEP=1 (keep that directory, with the server's log, afterwards).
 
-use std::fmt::Write as _;
 use std::fs::File;
 use std::future::Future;
 use std::io::{self, BufWriter, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::BytesMut;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
+mod support;
+use support::{Server, Table, machine_line};
+
 const MIB: u64 = 1024 * 1024;
-const ADMIN_PASSWORD: &str = "benchpass123456";
 const CONCURRENCY: [usize; 2] = [1, 8];
 /// Size of the reads that feed the direct upload's request body: large
 /// enough that the client's file reading stays far below the server's cost.
@@ -74,7 +74,11 @@ async fn main() {
     let dd_seconds = dd_write(dir.path(), size);
     rows.add("disk write, dd conv=fsync", mib(size) / dd_seconds, "MiB/s");
 
-    let mut server = Server::start(dir.path(), size);
+    // Room for the big file, and for the chunked copy beside it.
+    let mut server = Server::start(
+        dir.path(),
+        &[("WIKIUPLOAD_MAX_UPLOAD_SIZE", (size * 2).to_string())],
+    );
     server.wait_until_ready(dir.path()).await;
     let api = Api::login(&server.api_url).await;
 
@@ -149,98 +153,6 @@ async fn main() {
     print!("{}", rows.render());
 }
 
-// ------------------------------------------------------------------ the server
-
-/// The server process; killed when dropped, so also when the bench panics.
-struct Server {
-    child: Child,
-    api_url: String,
-}
-
-impl Server {
-    fn start(dir: &Path, file_size: u64) -> Server {
-        // Cargo builds the package's binaries for its benches, with the
-        // bench's (release) profile, and says where.
-        let binary = env!("CARGO_BIN_EXE_wikiupload");
-        // A free port: bind port 0, read it, release it for the server.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("cannot find a free port")
-            .port();
-        let log = File::create(dir.join("server.log")).expect("cannot create server.log");
-        let mut command = Command::new(binary);
-        // Only our settings: an inherited WIKIUPLOAD_* (say a PostgreSQL URL)
-        // would make the runs incomparable.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("WIKIUPLOAD_") {
-                command.env_remove(key);
-            }
-        }
-        let child = command
-            .arg("serve")
-            .current_dir(dir)
-            .env("WIKIUPLOAD_LISTEN", format!("127.0.0.1:{port}"))
-            .env("WIKIUPLOAD_DATA_DIR", dir.join("data"))
-            .env("WIKIUPLOAD_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            // Room for the big file, and for the chunked copy beside it.
-            .env("WIKIUPLOAD_MAX_UPLOAD_SIZE", (file_size * 2).to_string())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("cannot share server.log"))
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot start {binary}: {err}"));
-        Server {
-            child,
-            api_url: format!("http://127.0.0.1:{port}/api.php"),
-        }
-    }
-
-    async fn wait_until_ready(&mut self, dir: &Path) {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .expect("cannot build the HTTP client");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
-                panic!("the server exited ({status}) before answering:\n{log}");
-            }
-            let answer = client
-                .get(&self.api_url)
-                .query(&[
-                    ("action", "query"),
-                    ("meta", "siteinfo"),
-                    ("format", "json"),
-                ])
-                .send()
-                .await;
-            if answer.is_ok_and(|a| a.status().is_success()) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not answer within 30 s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// The resident set's high-water mark, from /proc (Linux only).
-    fn peak_memory_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 // --------------------------------------------------------------------- the API
 
 /// A logged-in client: one cookie jar (one session) shared by all requests,
@@ -253,55 +165,7 @@ struct Api {
 
 impl Api {
     async fn login(url: &str) -> Api {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("cannot build the HTTP client");
-        let get_token = |kind: &'static str| {
-            let client = client.clone();
-            let url = url.to_string();
-            async move {
-                let answer: Value = client
-                    .get(&url)
-                    .query(&[
-                        ("action", "query"),
-                        ("meta", "tokens"),
-                        ("type", kind),
-                        ("format", "json"),
-                    ])
-                    .send()
-                    .await
-                    .expect("token request failed")
-                    .json()
-                    .await
-                    .expect("token answer is not JSON");
-                answer["query"]["tokens"][format!("{kind}token")]
-                    .as_str()
-                    .unwrap_or_else(|| panic!("no {kind} token in {answer}"))
-                    .to_string()
-            }
-        };
-        let login_token = get_token("login").await;
-        let answer: Value = client
-            .post(url)
-            .form(&[
-                ("action", "login"),
-                ("lgname", "Admin"),
-                ("lgpassword", ADMIN_PASSWORD),
-                ("lgtoken", &login_token),
-                ("format", "json"),
-            ])
-            .send()
-            .await
-            .expect("login request failed")
-            .json()
-            .await
-            .expect("login answer is not JSON");
-        assert_eq!(
-            answer["login"]["result"], "Success",
-            "login failed: {answer}"
-        );
-        let csrf = get_token("csrf").await;
+        let (client, csrf) = support::login(url).await;
         Api {
             client,
             url: url.to_string(),
@@ -670,59 +534,14 @@ impl Rows {
             .push([measure.to_string(), value.to_string(), unit.to_string()]);
     }
 
-    /// A Markdown table with aligned columns, values right-aligned.
+    /// A Markdown table, values right-aligned.
     fn render(&self) -> String {
-        let header = ["measure", "value", "unit"].map(String::from);
-        let width = |c: usize| {
-            std::iter::once(&header)
-                .chain(&self.0)
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let (w0, w1, w2) = (width(0), width(1), width(2));
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "| {:<w0$} | {:>w1$} | {:<w2$} |",
-            header[0], header[1], header[2]
-        );
-        let _ = writeln!(
-            out,
-            "| {} | {}: | {} |",
-            "-".repeat(w0),
-            "-".repeat(w1 - 1),
-            "-".repeat(w2)
-        );
-        for [measure, value, unit] in &self.0 {
-            let _ = writeln!(out, "| {measure:<w0$} | {value:>w1$} | {unit:<w2$} |");
+        let mut table = Table::new(&[("measure", false), ("value", true), ("unit", false)]);
+        for row in &self.0 {
+            table.row(row.to_vec());
         }
-        out
+        table.render()
     }
-}
-
-/// The machine and the date, for the header line.
-fn machine_line() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let cpu = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map_or("unknown CPU", |(_, v)| v.trim());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let memory = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            let kib: f64 = m.lines().next()?.split_whitespace().nth(1)?.parse().ok()?;
-            Some(format!(", {:.0} GiB RAM", kib / 1024.0 / 1024.0))
-        })
-        .unwrap_or_default();
-    format!(
-        "wikiupload benchmark, {}: {cores} cores ({cpu}){memory}, Linux {}",
-        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
-        kernel.trim(),
-    )
 }
 
 // --------------------------------------------------------------------- helpers

@@ -1,5 +1,8 @@
-//! The command line: `serve`, and the admin commands that manage accounts
-//! in the same database `serve` uses (safe while it runs).
+//! The command line: `serve`, the admin commands that manage accounts
+//! in the same database `serve` uses (safe while it runs), and `import`
+//! (`import.rs`).
+
+mod import;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +53,11 @@ enum Command {
     /// Manages bot passwords.
     #[command(subcommand)]
     Botpassword(BotPasswordCommand),
+    /// Imports the files of a folder and its subfolders as uploads
+    /// (MediaWiki's importImages.php), with the upload rules, warnings and
+    /// File pages of api.php uploads. Never overwrites: run it again to
+    /// resume. Needs the data directory's lock (the server stopped).
+    Import(import::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +141,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Healthcheck => healthcheck(&config).await,
         Command::Fsck { repair } => fsck(config, repair).await,
         Command::User(command) => user(config, command).await,
+        Command::Import(args) => import::run(config, args).await,
         Command::Botpassword(BotPasswordCommand::Create {
             user,
             botname,
@@ -158,7 +167,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 fn announce_database(config: &Config, may_create: bool) -> anyhow::Result<()> {
     let url = config.database_url();
     eprintln!("data directory: {}", config.data_dir.display());
-    eprintln!("database: {}", without_password(&url));
+    eprintln!("database: {}", crate::storage::redact_url(&url));
     if let Some(file) = new_sqlite_file(&url) {
         anyhow::ensure!(
             may_create,
@@ -179,17 +188,6 @@ fn new_sqlite_file(url: &str) -> Option<PathBuf> {
     let path = rest.split('?').next().unwrap_or_default();
     let file = PathBuf::from(path);
     (!path.is_empty() && path != ":memory:" && !file.exists()).then_some(file)
-}
-
-/// A database URL fit for a terminal or a log: its password masked.
-fn without_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -346,22 +344,6 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_urls_are_shown_without_their_password() {
-        assert_eq!(
-            without_password("postgres://wiki:secret@db:5432/wiki?sslmode=disable"),
-            "postgres://wiki:***@db:5432/wiki?sslmode=disable"
-        );
-        assert_eq!(
-            without_password("postgres://wiki@db/wiki"),
-            "postgres://wiki@db/wiki"
-        );
-        assert_eq!(
-            without_password("sqlite:///srv/wiki/wikiupload.sqlite"),
-            "sqlite:///srv/wiki/wikiupload.sqlite"
-        );
-    }
 
     #[test]
     fn only_a_missing_sqlite_file_is_a_new_database() {

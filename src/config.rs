@@ -65,6 +65,8 @@ pub struct Config {
     pub wiki_id: String,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// PostgreSQL schema to work in; empty: the server's `search_path`.
+    pub database_schema: String,
     pub database_max_connections: u32,
     pub session_lifetime: u64,
     pub enable_uploads: bool,
@@ -237,12 +239,39 @@ impl Config {
                     .into(),
             ));
         }
+        if !self.database_schema.is_empty() {
+            let identifier = self.database_schema.len() <= 63
+                && self
+                    .database_schema
+                    .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && self
+                    .database_schema
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !identifier {
+                return Err(ConfigError::Inconsistent(format!(
+                    "database_schema must be letters, digits and '_', not starting with a digit, \
+                     at most 63 (got {:?})",
+                    self.database_schema
+                )));
+            }
+            if !self.database_url.starts_with("postgres") {
+                return Err(ConfigError::Inconsistent(
+                    "database_schema needs a PostgreSQL database_url".into(),
+                ));
+            }
+        }
         if self.session_lifetime == 0 {
             return Err(ConfigError::Inconsistent(
                 "session_lifetime must be positive".into(),
             ));
         }
         Ok(())
+    }
+
+    /// `database_schema`, when one is set.
+    pub fn database_schema(&self) -> Option<&str> {
+        Some(self.database_schema.as_str()).filter(|schema| !schema.is_empty())
     }
 
     /// `server` as configured, or derived from the address actually bound.
@@ -313,6 +342,24 @@ mod tests {
     fn unknown_keys_are_rejected() {
         let err = Config::from_toml(&["max_upload_sise = 5"]).expect_err("typo must fail");
         assert!(err.to_string().contains("max_upload_sise"), "{err}");
+    }
+
+    #[test]
+    fn a_database_schema_is_an_identifier_on_postgresql() {
+        let postgres = "database_url = \"postgres://wiki@db/wiki\"";
+        let config = Config::from_toml(&[postgres, "database_schema = \"wiki_2\""]).expect("loads");
+        assert_eq!(config.database_schema(), Some("wiki_2"));
+        assert_eq!(
+            Config::from_toml(&[]).expect("loads").database_schema(),
+            None
+        );
+        for bad in ["a\\\"b", "2wiki", "wiki-2"] {
+            let layer = format!("database_schema = {bad:?}");
+            let err = Config::from_toml(&[postgres, &layer]).expect_err("not an identifier");
+            assert!(err.to_string().contains("database_schema"), "{err}");
+        }
+        let err = Config::from_toml(&["database_schema = \"wiki\""]).expect_err("SQLite");
+        assert!(err.to_string().contains("PostgreSQL"), "{err}");
     }
 
     #[test]

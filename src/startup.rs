@@ -113,13 +113,52 @@ pub async fn open_accounts(config: &Config) -> Result<(Database, Accounts), Star
     // the first upload fails).
     tempfile::NamedTempFile::new_in(&config.data_dir)
         .map_err(|e| StartupError::DataDirNotWritable(data_dir, e))?;
-    let db = Database::connect(&config.database_url(), config.database_max_connections).await?;
+    let db = Database::connect(
+        &config.database_url(),
+        config.database_max_connections,
+        config.database_schema(),
+    )
+    .await?;
     let policy = RightsPolicy::new(
         config.group_permissions.clone(),
         config.revoke_permissions.clone(),
     );
     let accounts = Accounts::new(db.clone(), policy, config.password_attempt_throttle.clone());
     Ok((db, accounts))
+}
+
+/// A data directory ready to take uploads: its lock held, the database
+/// open and seeded, the file store recovered (`prepare_file_store`). What
+/// `serve` starts from, and what `import` works on.
+pub struct FileStore {
+    pub lock: DataDirLock,
+    pub db: Database,
+    pub accounts: Accounts,
+    pub uploads: Uploads,
+    /// The administrator's password, when it was generated now.
+    pub generated_admin_password: Option<String>,
+}
+
+impl FileStore {
+    /// `server` is the URL files are served under (`http://host:port`).
+    pub async fn open(config: &Config, server: &str) -> Result<FileStore, StartupError> {
+        let lock = DataDirLock::acquire(&config.data_dir)?;
+        let (db, accounts) = open_accounts(config).await?;
+        let generated_admin_password = accounts.seed(config).await?;
+        if let Some(password) = &generated_admin_password {
+            write_admin_password(config, password)?;
+        }
+        let repo = FileRepo::new(&config.data_dir, &format!("{server}{}", config.script_path));
+        let uploads = Uploads::new(db.clone(), repo, config);
+        prepare_file_store(&db, &uploads).await?;
+        Ok(FileStore {
+            lock,
+            db,
+            accounts,
+            uploads,
+            generated_admin_password,
+        })
+    }
 }
 
 impl Application {
@@ -137,19 +176,17 @@ impl Application {
             ),
             None => None,
         };
-        let data_dir_lock = DataDirLock::acquire(&config.data_dir)?;
-        let (db, accounts) = open_accounts(&config).await?;
-        let generated_admin_password = accounts.seed(&config).await?;
-        if let Some(password) = &generated_admin_password {
-            write_admin_password(&config, password)?;
-        }
         let bound = listener
             .local_addr()
             .map_err(|e| StartupError::Bind(config.listen, e))?;
         let server = config.server_url(bound);
-        let repo = FileRepo::new(&config.data_dir, &format!("{server}{}", config.script_path));
-        let uploads = Uploads::new(db.clone(), repo, &config);
-        prepare_file_store(&db, &uploads).await?;
+        let FileStore {
+            lock: data_dir_lock,
+            db,
+            accounts,
+            uploads,
+            generated_admin_password,
+        } = FileStore::open(&config, &server).await?;
         let pages = Pages::new(db.clone(), &config.sitename);
         pages.backfill(auth::now()).await?;
         let state = AppState {

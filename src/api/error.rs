@@ -454,6 +454,35 @@ impl From<UploadError> for ApiError {
             UploadError::InsufficientSpace { .. } => {
                 simple("backend-fail-readonly", err.to_string())
             }
+            UploadError::StoreFailed {
+                ref src,
+                ref dst,
+                ref stash_key,
+                ..
+            } => {
+                tracing::error!(error = %err, "storing a published file failed");
+                let params = vec![Value::from(src.as_str()), Value::from(dst.as_str())];
+                let error = ApiError::new(
+                    "backend-fail-store",
+                    Message::new("backend-fail-store", params, err.to_string()),
+                );
+                with_stash_key(error, stash_key.clone())
+            }
+            UploadError::StashFailed {
+                ref src,
+                ref key,
+                ref reason,
+            } => {
+                tracing::error!(error = %err, "stashing a file failed");
+                let params = vec![
+                    Value::from("UploadStashFileException"),
+                    Value::from(crate::upload::stash::store_failure(src, key, reason)),
+                ];
+                ApiError::new(
+                    "uploadstash-exception",
+                    Message::new("uploadstash-exception", params, err.to_string()),
+                )
+            }
             UploadError::Storage(storage) => storage.into(),
             UploadError::Io(io) => {
                 tracing::error!(error = %io, "file storage failure");

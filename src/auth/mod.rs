@@ -43,6 +43,10 @@ pub enum AuthError {
     InvalidBotName(String),
     #[error("a bot password must be at least 32 characters of 0-9 and a-w")]
     InvalidBotPassword,
+    #[error("there is a bot password {0:?} already")]
+    BotPasswordExists(String),
+    #[error("there is no bot password {0:?}")]
+    NoSuchBotPassword(String),
     #[error("the password must not be empty")]
     EmptyPassword,
     #[error("password hashing was interrupted")]
@@ -84,6 +88,15 @@ impl Identity {
             &IMPLICIT_USER_GROUPS
         }
     }
+}
+
+/// A bot password as its owner sees it (never its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotPassword {
+    pub app_id: String,
+    /// Grant names, in the order of [`rights::GRANTS`]; `basic` is implied.
+    pub grants: Vec<String>,
+    pub created_at: i64,
 }
 
 /// How a login attempt ended.
@@ -178,6 +191,15 @@ impl Accounts {
         Ok(())
     }
 
+    /// The account named `name` (in any of its spellings).
+    pub async fn user(&self, name: &str) -> Result<User, AuthError> {
+        let row = self.existing_user(name).await?;
+        Ok(User {
+            id: row.id,
+            name: row.name,
+        })
+    }
+
     pub async fn groups_of(&self, name: &str) -> Result<Vec<String>, AuthError> {
         let user = self.existing_user(name).await?;
         Ok(self.db.user_groups(user.id).await?)
@@ -193,15 +215,7 @@ impl Accounts {
         grants: &[String],
     ) -> Result<String, AuthError> {
         let user = self.existing_user(user).await?;
-        if !names::is_valid_bot_name(bot) {
-            return Err(AuthError::InvalidBotName(bot.into()));
-        }
-        for grant in grants {
-            if !rights::is_grant(grant) {
-                let known: Vec<&str> = rights::GRANTS.iter().map(|(name, _)| *name).collect();
-                return Err(AuthError::UnknownGrant(grant.clone(), known.join(", ")));
-            }
-        }
+        let grants = checked_grants(bot, grants)?;
         let password = match password {
             Some(p) if is_bot_password_shaped(p) => p.to_owned(),
             Some(_) => return Err(AuthError::InvalidBotPassword),
@@ -211,11 +225,80 @@ impl Accounts {
             user_id: user.id,
             app_id: bot.to_owned(),
             password: hash_password(&password).await?,
-            grants: grants.join(","),
+            grants,
             created_at: now(),
         };
         self.db.upsert_bot_password(&row).await?;
         Ok(password)
+    }
+
+    /// `user`'s bot passwords, by name.
+    pub async fn bot_passwords(&self, user: &User) -> Result<Vec<BotPassword>, AuthError> {
+        let rows = self.db.bot_passwords_of(user.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| BotPassword {
+                grants: split_grants(&row.grants),
+                app_id: row.app_id,
+                created_at: row.created_at,
+            })
+            .collect())
+    }
+
+    /// Adds the bot password `user@bot` with a generated password, which
+    /// is returned (and never stored in the clear).
+    pub async fn add_bot_password(
+        &self,
+        user: &User,
+        bot: &str,
+        grants: &[String],
+    ) -> Result<String, AuthError> {
+        let grants = checked_grants(bot, grants)?;
+        let password = generate_bot_password();
+        let row = BotPasswordRow {
+            user_id: user.id,
+            app_id: bot.to_owned(),
+            password: hash_password(&password).await?,
+            grants,
+            created_at: now(),
+        };
+        if !self.db.insert_bot_password(&row).await? {
+            return Err(AuthError::BotPasswordExists(bot.to_owned()));
+        }
+        Ok(password)
+    }
+
+    /// Sets the grants of `user@bot`, with `reset` also a new generated
+    /// password (returned). The bot's sessions end either way.
+    pub async fn change_bot_password(
+        &self,
+        user: &User,
+        bot: &str,
+        grants: &[String],
+        reset: bool,
+    ) -> Result<Option<String>, AuthError> {
+        let grants = checked_grants(bot, grants)?;
+        let password = reset.then(generate_bot_password);
+        let hash = match &password {
+            Some(password) => Some(hash_password(password).await?),
+            None => None,
+        };
+        if !self
+            .db
+            .update_bot_password(user.id, bot, &grants, hash.as_deref())
+            .await?
+        {
+            return Err(AuthError::NoSuchBotPassword(bot.to_owned()));
+        }
+        Ok(password)
+    }
+
+    /// Removes `user@bot` and logs its sessions out.
+    pub async fn remove_bot_password(&self, user: &User, bot: &str) -> Result<(), AuthError> {
+        if !self.db.delete_bot_password(user.id, bot).await? {
+            return Err(AuthError::NoSuchBotPassword(bot.to_owned()));
+        }
+        Ok(())
     }
 
     /// Checks a main-account password from `ip`, under the login
@@ -315,8 +398,7 @@ impl Accounts {
             let Some(bot_password) = self.db.bot_password(user_id, bot).await? else {
                 return Ok(anonymous());
             };
-            let grants: Vec<String> = bot_password.grants.split(',').map(String::from).collect();
-            rights = rights::restrict_to_grants(rights, &grants);
+            rights = rights::restrict_to_grants(rights, &split_grants(&bot_password.grants));
         }
         Ok(Identity {
             user: Some(User {
@@ -385,6 +467,32 @@ impl Accounts {
             None => Ok(()),
         }
     }
+}
+
+/// A bot's grants as stored: known grant names, each once, in the order
+/// of [`rights::GRANTS`], comma-separated; `basic` is implied and dropped.
+fn checked_grants(bot: &str, grants: &[String]) -> Result<String, AuthError> {
+    if !names::is_valid_bot_name(bot) {
+        return Err(AuthError::InvalidBotName(bot.into()));
+    }
+    if let Some(unknown) = grants.iter().find(|g| !rights::is_grant(g)) {
+        let known: Vec<&str> = rights::GRANTS.iter().map(|(name, _)| *name).collect();
+        return Err(AuthError::UnknownGrant(unknown.clone(), known.join(", ")));
+    }
+    let kept: Vec<&str> = rights::GRANT_NAMES
+        .iter()
+        .copied()
+        .filter(|name| grants.iter().any(|g| g == name))
+        .collect();
+    Ok(kept.join(","))
+}
+
+fn split_grants(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .filter(|g| !g.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// MediaWiki's rule for telling a bot password from a main password.

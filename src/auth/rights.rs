@@ -123,6 +123,18 @@ pub const GRANTS: &[(&str, &[&str])] = &[
     ("mergehistory", &["mergehistory"]),
 ];
 
+/// The grants a bot password may be given: all but `basic` (the first of
+/// [`GRANTS`]), which every bot password has.
+pub const GRANT_NAMES: [&str; GRANTS.len() - 1] = {
+    let mut names = [""; GRANTS.len() - 1];
+    let mut i = 1;
+    while i < GRANTS.len() {
+        names[i - 1] = GRANTS[i].0;
+        i += 1;
+    }
+    names
+};
+
 /// True when `grant` is one of MediaWiki's grant names.
 pub fn is_grant(grant: &str) -> bool {
     GRANTS.iter().any(|(name, _)| *name == grant)

@@ -270,6 +270,15 @@ fn link(target: &str, page: &Title, sitename: &str, links: &mut PageLinks) {
     }
 }
 
+/// The page `{{name|...}}` transcludes, when it is one (not a parser
+/// function, variable or default sort key).
+pub fn template_target(name: &[Node<'_>], sitename: &str) -> Option<Title> {
+    match template(name, sitename)? {
+        Transclusion::Page(title) => Some(title),
+        Transclusion::DefaultSort(_) => None,
+    }
+}
+
 enum Transclusion {
     Page(Title),
     DefaultSort(String),
@@ -322,16 +331,33 @@ fn gallery(tag: &str, sitename: &str, links: &mut PageLinks) {
     }
 }
 
-/// Bare URLs in running text (MediaWiki's free external links): a
-/// protocol (not `//`) after a non-word character, up to white space or
-/// `[]<>"`, without trailing punctuation.
+/// Bare URLs in running text (MediaWiki's free external links).
 fn free_urls(text: &str, links: &mut PageLinks) {
+    let mut rest = text;
+    let mut before = None;
+    while let Some((at, url)) = next_free_url_after(rest, before) {
+        links.external.insert(url.to_owned());
+        before = url.chars().next_back();
+        rest = &rest[at + url.len()..];
+    }
+}
+
+/// The first bare URL of `text`: its byte offset and the URL. A protocol
+/// (not `//`) after a non-word character, up to white space or `[]<>"`,
+/// without trailing punctuation.
+pub fn next_free_url(text: &str) -> Option<(usize, &str)> {
+    next_free_url_after(text, None)
+}
+
+/// `next_free_url` where `text` follows the character `before`.
+fn next_free_url_after(text: &str, before: Option<char>) -> Option<(usize, &str)> {
     let mut position = 0;
     while position < text.len() {
         let rest = &text[position..];
         let after_word = text[..position]
             .chars()
             .next_back()
+            .or(if position == 0 { before } else { None })
             .is_some_and(|c| c.is_alphanumeric() || c == '_');
         let protocol = URL_PROTOCOLS
             .iter()
@@ -357,10 +383,11 @@ fn free_urls(text: &str, links: &mut PageLinks) {
             url = trimmed;
         }
         if url.len() > protocol.len() {
-            links.external.insert(url.to_owned());
+            return Some((position, url));
         }
         position += length.max(1);
     }
+    None
 }
 
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {

@@ -11,6 +11,8 @@
 pub mod edit;
 pub mod hash;
 pub mod links;
+pub mod render;
+pub mod search;
 pub mod title;
 pub mod wikitext;
 

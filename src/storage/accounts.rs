@@ -124,8 +124,10 @@ impl Database {
         Ok(())
     }
 
-    /// Creates or replaces the bot password `app_id` of an account.
+    /// Creates or replaces the bot password `app_id` of an account; the
+    /// sessions of a replaced one end.
     pub async fn upsert_bot_password(&self, row: &BotPasswordRow) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO bot_passwords (user_id, app_id, password, grants, created_at) \
              VALUES ($1, $2, $3, $4, $5) \
@@ -137,9 +139,85 @@ impl Database {
         .bind(&row.password)
         .bind(&row.grants)
         .bind(row.created_at)
+        .execute(&mut *tx)
+        .await?;
+        end_bot_sessions(&mut tx, row.user_id, &row.app_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds the bot password `app_id`; false when the account has one of
+    /// that name already.
+    pub async fn insert_bot_password(&self, row: &BotPasswordRow) -> Result<bool, StorageError> {
+        let done = sqlx::query(
+            "INSERT INTO bot_passwords (user_id, app_id, password, grants, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, app_id) DO NOTHING",
+        )
+        .bind(row.user_id)
+        .bind(&row.app_id)
+        .bind(&row.password)
+        .bind(&row.grants)
+        .bind(row.created_at)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Sets the grants (and with `password` the hash) of an existing bot
+    /// password and ends its sessions, as MediaWiki's new `bp_token` does;
+    /// false when there is no such bot password.
+    pub async fn update_bot_password(
+        &self,
+        user_id: i64,
+        app_id: &str,
+        grants: &str,
+        password: Option<&str>,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE bot_passwords SET grants = $1, password = COALESCE($2, password) \
+             WHERE user_id = $3 AND app_id = $4",
+        )
+        .bind(grants)
+        .bind(password)
+        .bind(user_id)
+        .bind(app_id)
+        .execute(&mut *tx)
+        .await?;
+        end_bot_sessions(&mut tx, user_id, app_id).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Removes a bot password and its sessions; false when there was none.
+    pub async fn delete_bot_password(
+        &self,
+        user_id: i64,
+        app_id: &str,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM bot_passwords WHERE user_id = $1 AND app_id = $2")
+            .bind(user_id)
+            .bind(app_id)
+            .execute(&mut *tx)
+            .await?;
+        end_bot_sessions(&mut tx, user_id, app_id).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// An account's bot passwords, by name.
+    pub async fn bot_passwords_of(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<BotPasswordRow>, StorageError> {
+        Ok(sqlx::query_as::<_, BotPasswordRow>(
+            "SELECT user_id, app_id, password, grants, created_at FROM bot_passwords \
+             WHERE user_id = $1 ORDER BY app_id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn bot_password(
@@ -156,4 +234,18 @@ impl Database {
         .fetch_optional(&self.pool)
         .await?)
     }
+}
+
+/// Logs out every session of the bot password `user_id@app_id`.
+async fn end_bot_sessions(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    app_id: &str,
+) -> Result<(), StorageError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND bot_app_id = $2")
+        .bind(user_id)
+        .bind(app_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

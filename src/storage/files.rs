@@ -5,7 +5,9 @@
 use sqlx::AnyConnection;
 
 use super::links::PageLinks;
-use super::pages::{NewRevision, latest_revision_in, page_in, save_revision};
+use super::pages::{
+    NewLogEntry, NewRevision, insert_log_with_revision, latest_revision_in, page_in, save_revision,
+};
 use super::{Database, StorageError};
 
 /// MediaWiki's File namespace.
@@ -358,75 +360,26 @@ impl Database {
     /// Records a published version: archives the current row, inserts the
     /// new one, creates the description page or adds a null revision,
     /// writes the log entry, consumes the stash entry and clears the
-    /// journal — all or nothing.
-    pub async fn commit_publish(&self, record: &PublishRecord) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
-        if let Some(archive_name) = &record.archive_name {
-            sqlx::query("UPDATE file_versions SET archive_name = $1 WHERE name = $2 AND archive_name IS NULL")
-                .bind(archive_name)
-                .bind(&record.name)
-                .execute(&mut *tx)
-                .await?;
+    /// journal — all or nothing. A transaction that has not committed
+    /// within `deadline` (a connection that black-holes it) is abandoned
+    /// with its connection, which is closed rather than returned to the
+    /// pool, where the next query would wait on it forever; whether it
+    /// committed is for the caller to ask.
+    pub async fn commit_publish(
+        &self,
+        record: &PublishRecord,
+        deadline: std::time::Duration,
+    ) -> Result<(), StorageError> {
+        let mut conn = self.pool.acquire().await?;
+        match tokio::time::timeout(deadline, write_publish(&mut conn, record)).await {
+            Ok(result) => result,
+            Err(_) => {
+                drop(conn.detach());
+                Err(StorageError::Unavailable(
+                    "the publish's commit did not answer".into(),
+                ))
+            }
         }
-        let f = &record.facts;
-        sqlx::query(
-            "INSERT INTO file_versions (name, archive_name, size, width, height, bits, media_type, \
-             mime, sha1, metadata, common_metadata, user_id, comment, timestamp, publish_id) \
-             VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(&record.name)
-        .bind(f.size)
-        .bind(f.width)
-        .bind(f.height)
-        .bind(f.bits)
-        .bind(&f.media_type)
-        .bind(&f.mime)
-        .bind(&f.sha1)
-        .bind(&f.metadata)
-        .bind(&f.common_metadata)
-        .bind(record.user_id)
-        .bind(&record.comment)
-        .bind(record.timestamp)
-        .bind(&record.publish_id)
-        .execute(&mut *tx)
-        .await?;
-
-        let page_id = record_description_page(&mut tx, record).await?;
-
-        let action = match (record.revert, record.archive_name.is_some()) {
-            (true, _) => "revert",
-            (false, true) => "overwrite",
-            (false, false) => "upload",
-        };
-        let params =
-            serde_json::json!({"img_sha1": f.sha1, "img_timestamp": record.timestamp}).to_string();
-        sqlx::query(
-            "INSERT INTO log_events (log_type, action, namespace, title, page_id, user_id, timestamp, comment, params) \
-             VALUES ('upload', $1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(action)
-        .bind(FILE_NAMESPACE)
-        .bind(&record.name)
-        .bind(page_id)
-        .bind(record.user_id)
-        .bind(record.timestamp)
-        .bind(&record.comment)
-        .bind(params)
-        .execute(&mut *tx)
-        .await?;
-
-        if let Some(key) = &record.stash_key {
-            sqlx::query("DELETE FROM stash WHERE file_key = $1")
-                .bind(key)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM publish_journal WHERE id = $1")
-            .bind(record.journal_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     pub async fn insert_stash(&self, row: &StashRow) -> Result<(), StorageError> {
@@ -450,6 +403,87 @@ impl Database {
             .await?;
         Ok(())
     }
+}
+
+/// The transaction of `Database::commit_publish`.
+async fn write_publish(
+    conn: &mut AnyConnection,
+    record: &PublishRecord,
+) -> Result<(), StorageError> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+
+    if let Some(archive_name) = &record.archive_name {
+        sqlx::query(
+            "UPDATE file_versions SET archive_name = $1 WHERE name = $2 AND archive_name IS NULL",
+        )
+        .bind(archive_name)
+        .bind(&record.name)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let f = &record.facts;
+    sqlx::query(
+        "INSERT INTO file_versions (name, archive_name, size, width, height, bits, media_type, \
+         mime, sha1, metadata, common_metadata, user_id, comment, timestamp, publish_id) \
+         VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&record.name)
+    .bind(f.size)
+    .bind(f.width)
+    .bind(f.height)
+    .bind(f.bits)
+    .bind(&f.media_type)
+    .bind(&f.mime)
+    .bind(&f.sha1)
+    .bind(&f.metadata)
+    .bind(&f.common_metadata)
+    .bind(record.user_id)
+    .bind(&record.comment)
+    .bind(record.timestamp)
+    .bind(&record.publish_id)
+    .execute(&mut *tx)
+    .await?;
+
+    let page_id = record_description_page(&mut tx, record).await?;
+
+    let action = match (record.revert, record.archive_name.is_some()) {
+        (true, _) => "revert",
+        (false, true) => "overwrite",
+        (false, false) => "upload",
+    };
+    let params =
+        serde_json::json!({"img_sha1": f.sha1, "img_timestamp": record.timestamp}).to_string();
+    let entry = NewLogEntry {
+        log_type: "upload",
+        action,
+        namespace: FILE_NAMESPACE,
+        title: &record.name,
+        page_id: Some(page_id),
+        user_id: Some(record.user_id),
+        timestamp: record.timestamp,
+        comment: &record.comment,
+        params,
+    };
+    // The entry goes with the description page's revision it made.
+    let (revision_id,): (i64,) = sqlx::query_as("SELECT latest FROM pages WHERE id = $1")
+        .bind(page_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    insert_log_with_revision(&mut tx, &entry, revision_id).await?;
+
+    if let Some(key) = &record.stash_key {
+        sqlx::query("DELETE FROM stash WHERE file_key = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM publish_journal WHERE id = $1")
+        .bind(record.journal_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The description page of a publish, through the publish's transaction:

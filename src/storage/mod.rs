@@ -17,9 +17,13 @@ mod listings;
 mod page_listings;
 mod pages;
 mod quotas;
+mod recent_changes;
+mod search;
 mod sessions;
 mod throttle;
+mod title_listings;
 mod upload_status;
+mod user_listings;
 
 pub use accounts::{BotPasswordRow, UserRow};
 pub use actions::{
@@ -38,14 +42,20 @@ pub use pages::{
     NewLogEntry, NewRevision, PageRow, PageStatistics, Restore, RevisionListing, RevisionRow,
     SavedRevision,
 };
+pub use recent_changes::{RC_EDIT, RC_LOG, RC_NEW, RecentChangeListing, RecentChangeRow};
+pub use search::{FoundPage, PageSearch, SearchField, SearchTerm};
 pub use sessions::SessionRow;
+pub use title_listings::{CategoryListing, ListedCategory};
 pub use upload_status::UploadStatusRow;
+pub use user_listings::{
+    ContributionListing, ContributionRow, Contributors, ListedUser, UserKey, UserListing,
+};
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 
 /// The database engines wikiupload runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,22 +121,58 @@ pub struct Database {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// How long the first connection may take before startup gives up.
+const FIRST_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Database {
     /// Connects and applies the migrations. A database that cannot be
-    /// reached is an `Unavailable` error that names it, not a panic.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Database, StorageError> {
+    /// reached is an `Unavailable` error that names it (password hidden)
+    /// and says why, not a panic. With `schema` (PostgreSQL only), every
+    /// connection works in that schema, created if missing, so that
+    /// several wikis can share one database.
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        schema: Option<&str>,
+    ) -> Result<Database, StorageError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let url = match backend {
             Backend::Sqlite => sqlite_url_creating_file(url)?,
             Backend::Postgres => url.to_owned(),
         };
-        let options = AnyConnectOptions::from_str(&url)
-            .map_err(|e| StorageError::Unavailable(format!("{}: {e}", redact_url(&url))))?;
+        let unavailable = |why: String| {
+            StorageError::Unavailable(format!("cannot connect to {}: {why}", redact_url(&url)))
+        };
+        if schema.is_some() && backend != Backend::Postgres {
+            return Err(unavailable("a schema needs PostgreSQL".into()));
+        }
+        let options = AnyConnectOptions::from_str(&url).map_err(|e| unavailable(e.to_string()))?;
+        // One connection first, outside the pool: the pool retries a
+        // refused connection until its timeout and then says only "pool
+        // timed out".
+        let mut first = tokio::time::timeout(FIRST_CONNECT_TIMEOUT, options.connect())
+            .await
+            .map_err(|_| {
+                unavailable(format!(
+                    "no answer within {} s",
+                    FIRST_CONNECT_TIMEOUT.as_secs()
+                ))
+            })?
+            .map_err(|e| unavailable(connect_failure(&e)))?;
+        if let Some(schema) = schema {
+            create_schema(&mut first, schema)
+                .await
+                .map_err(|e| unavailable(format!("cannot create the schema {schema:?}: {e}")))?;
+        }
+        // A failed goodbye does not matter: the connection is done with.
+        let _ = first.close().await;
+        let search_path = schema.map(|schema| format!("SET search_path TO \"{schema}\""));
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _| {
+                let search_path = search_path.clone();
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL lets readers work while a writer commits; the busy
@@ -144,13 +190,19 @@ impl Database {
                         // forever: the publish outcome waits on them.
                         conn.execute("SET idle_in_transaction_session_timeout = '15s'")
                             .await?;
+                        // Tables, and the migrations' own, in the schema.
+                        if let Some(search_path) = search_path {
+                            sqlx::query(sqlx::AssertSqlSafe(search_path))
+                                .execute(&mut *conn)
+                                .await?;
+                        }
                     }
                     Ok(())
                 })
             })
             .connect_with(options)
             .await
-            .map_err(|e| StorageError::Unavailable(format!("{}: {e}", redact_url(&url))))?;
+            .map_err(|e| unavailable(e.to_string()))?;
         let db = Database { pool, backend };
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&db.pool).await?,
@@ -170,11 +222,16 @@ impl Database {
     }
 
     /// Answers when the database takes a write (`/readyz`): a row is
-    /// rewritten and committed.
+    /// changed and committed. The value always changes (`now`, or one past
+    /// the last one): SQLite skips writing a row rewritten as it was, so a
+    /// second probe within the same time would write nothing and pass on a
+    /// read-only file.
     pub async fn check_writable(&self, now: i64) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) \
-             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+             ON CONFLICT (id) DO UPDATE SET checked_at = CASE \
+             WHEN excluded.checked_at > readiness_probe.checked_at THEN excluded.checked_at \
+             ELSE readiness_probe.checked_at + 1 END",
         )
         .bind(now)
         .execute(&self.pool)
@@ -221,15 +278,53 @@ fn sqlite_url_creating_file(url: &str) -> Result<String, StorageError> {
     })
 }
 
-/// Hides a password in a database URL before it is shown in an error.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
-            }
+/// Creates `schema` unless it exists (so that a role without the right
+/// to create schemas can use one made for it).
+async fn create_schema(conn: &mut AnyConnection, schema: &str) -> Result<(), sqlx::Error> {
+    let (exists,): (bool,) =
+        sqlx::query_as("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema)
+            .fetch_one(&mut *conn)
+            .await?;
+    if !exists {
+        // IF NOT EXISTS: another instance may be starting at the same time.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Why a first connection failed, in the operator's terms.
+fn connect_failure(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is the database server running and listening there?)".into()
+        }
+        // The resolver's failures have no error kind of their own.
+        sqlx::Error::Io(io) if io.to_string().contains("failed to lookup address") => {
+            format!("host unknown ({io})")
+        }
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // invalid_password, invalid_authorization_specification
+            Some("28P01" | "28000") => format!("authentication failed: {}", db.message()),
+            // invalid_catalog_name
+            Some("3D000") => format!("no such database: {}", db.message()),
+            _ => db.message().to_owned(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// A database URL fit for an error, a terminal or a log: its password
+/// masked.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
         }
         _ => url.to_owned(),
     }
@@ -246,9 +341,27 @@ mod tests {
             "postgres://bob:***@db:5432/wiki"
         );
         assert_eq!(
+            redact_url("postgres://bob:secret@db:5432/wiki?sslmode=disable"),
+            "postgres://bob:***@db:5432/wiki?sslmode=disable"
+        );
+        assert_eq!(
             redact_url("postgres://bob@db/wiki"),
             "postgres://bob@db/wiki"
         );
+        assert_eq!(
+            redact_url("sqlite:///srv/wiki/wikiupload.sqlite"),
+            "sqlite:///srv/wiki/wikiupload.sqlite"
+        );
+    }
+
+    #[test]
+    fn connection_failures_say_what_is_wrong() {
+        let refused = sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into());
+        assert!(connect_failure(&refused).starts_with("connection refused"));
+        let unknown = sqlx::Error::Io(std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        ));
+        assert!(connect_failure(&unknown).starts_with("host unknown"));
     }
 
     #[test]

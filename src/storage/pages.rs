@@ -8,6 +8,7 @@ use sqlx::AnyConnection;
 
 use super::links::{PageLinks, replace_links};
 use super::listings::{Arg, Filter, order_clause};
+use super::recent_changes;
 use super::{Database, StorageError};
 
 pub(super) const PAGE_COLUMNS: &str = "id, namespace, title, latest, touched, length, is_redirect, \
@@ -335,13 +336,15 @@ impl Database {
         Ok(())
     }
 
-    /// Saves one revision on its own (an edit).
+    /// Saves one revision on its own (an edit), with its row in recent
+    /// changes.
     pub async fn save_revision(
         &self,
         revision: &NewRevision<'_>,
     ) -> Result<SavedRevision, StorageError> {
         let mut tx = self.pool.begin().await?;
         let saved = save_revision(&mut tx, revision).await?;
+        recent_changes::record_edit(&mut tx, revision, &saved).await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -541,6 +544,7 @@ pub(super) async fn archive_page(
         .bind(page.id)
         .execute(&mut *conn)
         .await?;
+    recent_changes::forget_page_edits(conn, page.id).await?;
     // The link tables go with the page (ON DELETE CASCADE).
     sqlx::query("DELETE FROM pages WHERE id = $1")
         .bind(page.id)
@@ -678,10 +682,21 @@ pub(super) async fn rename_page(
     Ok(())
 }
 
-/// Writes a log entry through `conn`; returns its id.
+/// Writes a log entry (and its recent changes row) through `conn`;
+/// returns its id.
 pub(super) async fn insert_log(
     conn: &mut AnyConnection,
     entry: &NewLogEntry<'_>,
+) -> Result<i64, StorageError> {
+    insert_log_with_revision(conn, entry, 0).await
+}
+
+/// `insert_log` for an entry that comes with revision `revision_id` (an
+/// upload's), which its recent changes row names.
+pub(super) async fn insert_log_with_revision(
+    conn: &mut AnyConnection,
+    entry: &NewLogEntry<'_>,
+    revision_id: i64,
 ) -> Result<i64, StorageError> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO log_events (log_type, action, namespace, title, page_id, user_id, timestamp, \
@@ -698,5 +713,6 @@ pub(super) async fn insert_log(
     .bind(&entry.params)
     .fetch_one(&mut *conn)
     .await?;
+    recent_changes::record_log(conn, id, entry, revision_id).await?;
     Ok(id)
 }

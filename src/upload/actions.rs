@@ -63,7 +63,7 @@ impl Uploads {
             .spool_dir()
             .join(format!("revert-{}", uuid::Uuid::new_v4().simple()));
         tokio::fs::hard_link(self.version_path(old), &staged).await?;
-        let timestamp = crate::auth::now().max(current.timestamp + 1);
+        let timestamp = super::version_timestamp(Some(current.timestamp)).await;
         let record = PublishRecord {
             journal_id: 0,
             publish_id: String::new(),

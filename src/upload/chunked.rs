@@ -340,13 +340,20 @@ impl Uploads {
             .and_then(verify::canonical_extension)
             .unwrap_or_default();
         let key = stash::new_key(chrono::Utc::now().timestamp_micros(), user_id, extension);
-        let path = self.repo.stash_path(&key);
-        tokio::fs::create_dir_all(self.repo.stash_dir()).await?;
-        tokio::fs::rename(&chunk.path, &path).await?;
+        let path = stash::move_in(&chunk.path, &self.repo.stash_dir(), &key).await?;
         // The part was not synced when it was received; the upload's file is.
         let synced = {
             let path = path.clone();
-            blocking(move || std::fs::File::open(&path)?.sync_all()).await
+            blocking(move || std::fs::File::open(&path)?.sync_all())
+                .await
+                .map_err(|err| match err {
+                    UploadError::Io(io) => UploadError::StashFailed {
+                        src: key.clone(),
+                        key: key.clone(),
+                        reason: io.to_string(),
+                    },
+                    other => other,
+                })
         };
         let now = crate::auth::now();
         let row = UploadStatusRow {

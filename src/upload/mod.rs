@@ -11,6 +11,7 @@ pub mod delete;
 pub mod expiry;
 pub mod fetch;
 pub mod fsck;
+pub mod import;
 pub mod jobs;
 pub mod publish;
 pub mod quota;
@@ -128,6 +129,27 @@ pub enum UploadError {
          <em>{free} bytes free on the data filesystem, below the minimum of {minimum}</em>"
     )]
     InsufficientSpace { free: u64, minimum: u64 },
+    /// Publishing could not move the bytes into the repository (a full
+    /// disk, an I/O error): MediaWiki's `backend-fail-store` words and the
+    /// reason. A received file was stashed under `stash_key` for a retry.
+    #[error("Could not store file \"{src}\" at \"{dst}\". ({reason})")]
+    StoreFailed {
+        src: String,
+        dst: String,
+        reason: String,
+        stash_key: Option<String>,
+    },
+    /// Stashing could not move the bytes into the stash: MediaWiki's
+    /// `uploadstash-exception` around `backend-fail-store`'s words.
+    #[error(
+        "Could not store upload in the stash (UploadStashFileException): \"{}\".",
+        stash::store_failure(.src, .key, .reason)
+    )]
+    StashFailed {
+        src: String,
+        key: String,
+        reason: String,
+    },
     #[error(transparent)]
     Page(#[from] PageError),
     #[error(transparent)]
@@ -427,7 +449,9 @@ impl Uploads {
         {
             return Err(UploadError::RateLimited);
         }
-        let version = self.publish(request, &named.name, facts).await?;
+        let version = self
+            .publish(request, &named.name, facts, &inspected.extension)
+            .await?;
         Ok(UploadOutcome::Published {
             warnings,
             name: named.name,
@@ -577,6 +601,7 @@ impl Uploads {
         request: UploadRequest,
         name: &FileName,
         facts: ContentFacts,
+        extension: &str,
     ) -> Result<FileVersionRow, UploadError> {
         let _guard = self.lock(name.as_db_key()).await;
         let key = name.as_db_key();
@@ -586,10 +611,9 @@ impl Uploads {
         {
             return Err(UploadError::NoChange(name.text()));
         }
-        let now = crate::auth::now();
-        // Versions are ordered by time: a new one is strictly later.
-        let timestamp = current.as_ref().map_or(now, |c| now.max(c.timestamp + 1));
+        let timestamp = version_timestamp(current.as_ref().map(|c| c.timestamp)).await;
         let comment = request.comment.trim().to_owned();
+        let retry_facts = facts.clone();
         let record = PublishRecord {
             journal_id: 0,
             publish_id: String::new(),
@@ -620,7 +644,22 @@ impl Uploads {
             Source::Received(file) | Source::Fetched(file) => file.path.to_path_buf(),
             Source::Stashed(row) => self.repo.stash_path(&row.file_key),
         };
-        publish::publish(&self.db, &self.repo, &staged, record).await?;
+        if let Err(err) = publish::publish(&self.db, &self.repo, &staged, record).await {
+            return Err(match err {
+                // Bad luck loses nothing: the bytes wait in the stash.
+                UploadError::StoreFailed {
+                    src, dst, reason, ..
+                } => UploadError::StoreFailed {
+                    src,
+                    dst,
+                    reason,
+                    stash_key: self
+                        .stash_for_retry(&request, &retry_facts, extension)
+                        .await,
+                },
+                other => other,
+            });
+        }
         // The name now shows other bytes: its thumbnails go (old versions'
         // too, as MediaWiki purges them; they are rendered again on demand).
         self.thumbnails.purge(key).await;
@@ -733,6 +772,29 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// The timestamp of a new version of a name whose newest version has the
+/// timestamp `previous`: the wall clock's, and later than `previous`, since
+/// a name's versions are told apart by their second (archive names are
+/// `YYYYMMDDHHMMSS!Name`, `iistart` continues by timestamp). A re-upload
+/// within the previous version's second waits for the next one, as
+/// MediaWiki's `LocalFile::recordUpload3` sleeps, instead of running ahead
+/// of the clock; the caller holds the name's lock, so re-uploads of one
+/// name publish at most once a second. Only a previous version ahead of
+/// the clock (a clock stepped back) is followed one second after it.
+pub(crate) async fn version_timestamp(previous: Option<i64>) -> i64 {
+    let Some(previous) = previous else {
+        return crate::auth::now();
+    };
+    let next = previous.saturating_add(1);
+    let wait_ms = next
+        .saturating_mul(1000)
+        .saturating_sub(chrono::Utc::now().timestamp_millis());
+    if (1..=1000).contains(&wait_ms) {
+        tokio::time::sleep(std::time::Duration::from_millis(wait_ms.unsigned_abs())).await;
+    }
+    crate::auth::now().max(next)
 }
 
 /// `YYYYMMDDHHMMSS` in UTC, MediaWiki's database timestamp.

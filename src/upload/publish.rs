@@ -22,7 +22,7 @@ use std::time::Duration;
 use super::repo::FileRepo;
 use super::{UploadError, timestamp14};
 use crate::crash;
-use crate::storage::{Database, JournalRow, PublishRecord, StorageError};
+use crate::storage::{Database, JournalRow, PublishRecord};
 
 /// How long a commit may take before its outcome is asked for instead
 /// (a connection that black-holes the answer would wait forever).
@@ -93,16 +93,27 @@ pub async fn publish(
         moves.undo().await;
         // A row left here is harmless: `resolve` finds nothing to undo.
         let _ = db.delete_journal(record.journal_id).await;
-        return Err(err.into());
+        return Err(UploadError::StoreFailed {
+            src: format!(
+                "mwstore://local-backend/local-temp/{}",
+                staged.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            dst: format!(
+                "mwstore://local-backend/local-public/{}/{}",
+                super::repo::hash_dirs(&record.name),
+                record.name
+            ),
+            reason: err.to_string(),
+            stash_key: None,
+        });
     }
     crash::point("publish.after_rename");
-    let error = match tokio::time::timeout(COMMIT_TIMEOUT, db.commit_publish(&record)).await {
-        Ok(Ok(())) => {
+    let error = match db.commit_publish(&record, COMMIT_TIMEOUT).await {
+        Ok(()) => {
             crash::point("publish.after_commit");
             return Ok(());
         }
-        Ok(Err(err)) => err,
-        Err(_) => StorageError::Unavailable("the publish's commit did not answer".into()),
+        Err(err) => err,
     };
     tracing::warn!(name = %record.name, error = %error, "publish commit failed: asking whether it committed");
     match ask_until_answered(db, record.journal_id, Some(&record.publish_id)).await {
@@ -144,6 +155,7 @@ async fn ask_until_answered(
 }
 
 async fn move_files(moves: &Moves) -> std::io::Result<()> {
+    crash::disk_full_at("publish.move")?;
     if let Some(archived) = &moves.archived {
         if let Some(dir) = archived.parent() {
             tokio::fs::create_dir_all(dir).await?;

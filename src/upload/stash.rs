@@ -3,7 +3,7 @@
 //! `stash/<key>`; the file gets there by rename from the spool, so stashing
 //! writes no byte twice.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rand::Rng;
 
@@ -112,9 +112,7 @@ pub async fn put(
         )
     };
     let row = new_row(&entry, &stem, now);
-    tokio::fs::create_dir_all(stash_dir).await?;
-    let target = stash_dir.join(&row.file_key);
-    tokio::fs::rename(entry.file, &target).await?;
+    let target = move_in(entry.file, stash_dir, &row.file_key).await?;
     crate::crash::point("stash.after_rename");
     if let Err(err) = db.insert_stash(&row).await {
         // Nothing may stay behind that no row describes.
@@ -122,6 +120,37 @@ pub async fn put(
         return Err(err.into());
     }
     Ok(row)
+}
+
+/// Moves the file at `file` into the stash as `key`. A failure (a full
+/// disk) is MediaWiki's `uploadstash-exception` with the reason, and
+/// leaves the file where it was.
+pub async fn move_in(file: &Path, stash_dir: &Path, key: &str) -> Result<PathBuf, UploadError> {
+    let target = stash_dir.join(key);
+    let moved = async {
+        tokio::fs::create_dir_all(stash_dir).await?;
+        crate::crash::disk_full_at("stash.store")?;
+        tokio::fs::rename(file, &target).await
+    };
+    match moved.await {
+        Ok(()) => Ok(target),
+        Err(err) => Err(UploadError::StashFailed {
+            src: file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            key: key.to_owned(),
+            reason: err.to_string(),
+        }),
+    }
+}
+
+/// `backend-fail-store`'s words for bytes that could not be stored in the
+/// stash as `key`, with the reason.
+pub fn store_failure(src: &str, key: &str, reason: &str) -> String {
+    format!(
+        "Could not store file \"{src}\" at \"mwstore://local-backend/local-temp/{key}\". ({reason})"
+    )
 }
 
 /// The row describing `entry` under a fresh key; `stem` names the stash

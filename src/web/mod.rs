@@ -13,6 +13,7 @@
 mod account;
 mod actions;
 mod assets;
+mod botpasswords;
 mod gallery;
 pub mod i18n;
 mod log_page;
@@ -145,6 +146,7 @@ pub struct Chrome {
     pub log_url: String,
     pub login_url: String,
     pub logout_url: String,
+    pub botpasswords_url: String,
     /// The logged-in user's name and page.
     pub user: Option<(String, String)>,
     /// The uploader (drop area, Special:Upload) is part of the page.
@@ -184,6 +186,7 @@ impl Chrome {
             log_url: special("Log"),
             login_url: special("UserLogin"),
             logout_url: special("UserLogout"),
+            botpasswords_url: special("BotPasswords"),
             user,
             uploader,
             upload_page: false,

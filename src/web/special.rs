@@ -29,6 +29,8 @@ pub enum Special {
         newest_first: bool,
     },
     Log,
+    /// Special:BotPasswords, or with a bot's name its form.
+    BotPasswords(String),
     Unknown(String),
 }
 
@@ -64,6 +66,7 @@ pub fn parse(text: &str, app: &AppState) -> Option<Special> {
         },
         ("newfiles", _) => Special::ListFiles { newest_first: true },
         ("log", _) => Special::Log,
+        ("botpasswords", bot) => Special::BotPasswords(bot.to_owned()),
         _ => Special::Unknown(title.db_key.clone()),
     })
 }
@@ -137,6 +140,7 @@ pub async fn serve(
             super::gallery::list_files(visit, query, newest_first).await
         }
         Special::Log => super::log_page::serve(visit, query).await,
+        Special::BotPasswords(bot) => super::botpasswords::serve(visit, bot, query, form).await,
         Special::Unknown(name) => message_page(
             visit,
             StatusCode::NOT_FOUND,

@@ -1,8 +1,9 @@
 //! The web UI in a real browser: Debian's Chromium driven by
 //! playwright-core (`tests/browser/ui_test.js`), against a server started
-//! here (uploads, warnings, gallery, File page, revert, delete and
-//! undelete); this side makes the files and checks what the server ended
-//! up with. The tools are installed by tests/browser/setup.sh into
+//! here (uploads, warnings, gallery, File page, revert, a bot password,
+//! delete and undelete); this side makes the files, uploads with the bot
+//! password from a Python `requests` script (`tests/browser/bot_upload.py`)
+//! and checks what the server ended up with. The tools are installed by tests/browser/setup.sh into
 //! target/browser. Without Chromium or node the test is skipped with a
 //! note; with CI=true it fails instead. Screenshots go to
 //! target/browser-artifacts.
@@ -187,7 +188,7 @@ async fn upload_browse_and_scan_in_chromium(backend: Backend) {
             "axe on {page}: {violations}"
         );
     }
-    assert_eq!(seen["axe"].as_object().expect("scans").len(), 7, "{seen}");
+    assert_eq!(seen["axe"].as_object().expect("scans").len(), 9, "{seen}");
     assert_eq!(seen["versionsAfterRevert"], 3, "{seen}");
     assert_eq!(seen["deletedPageHasUndelete"], 1, "{seen}");
     assert_eq!(
@@ -205,6 +206,39 @@ async fn upload_browse_and_scan_in_chromium(backend: Backend) {
         );
     }
 
+    // The bot password made in the browser, used by a Python script.
+    assert_eq!(seen["botUsername"], "Uploader@browserci", "{seen}");
+    assert_eq!(
+        seen["botPasswordsListed"],
+        serde_json::json!(["bot", "browserci", "nourl"]),
+        "{seen}"
+    );
+    let password = seen["botPassword"].as_str().expect("password").to_owned();
+    let bot_png = png(64, 48, 11);
+    write(files.path(), "bot.png", &bot_png);
+    let mut python = Command::new(crate::clients::clients_dir().join("venv/bin/python"));
+    python
+        .arg(repo().join("tests/browser/bot_upload.py"))
+        .arg(&app.api)
+        .arg("Uploader@browserci")
+        .arg(&password)
+        .arg(files.path().join("bot.png"))
+        .arg("Uploaded by a bot.png");
+    let output = tokio::task::spawn_blocking(move || python.output())
+        .await
+        .expect("joined")
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "bot_upload.py failed:\n{}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bot: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("no JSON line ({e}): {stdout}"));
+    assert_eq!(bot["login"]["login"]["lgusername"], "Uploader", "{bot}");
+    assert_eq!(bot["upload"]["upload"]["result"], "Success", "{bot}");
+
     // What the server has: every byte, in the right versions and text.
     app.login_as_bot().await;
     let info = app
@@ -212,7 +246,7 @@ async fn upload_browse_and_scan_in_chromium(backend: Backend) {
             ("action", "query"),
             (
                 "titles",
-                "File:Browser test big.png|File:Browser test A.png|File:Browser test B copy.png",
+                "File:Browser test big.png|File:Browser test A.png|File:Browser test B copy.png|File:Uploaded by a bot.png",
             ),
             ("prop", "imageinfo|revisions"),
             ("iiprop", "sha1|size|user"),
@@ -243,6 +277,9 @@ async fn upload_browse_and_scan_in_chromium(backend: Backend) {
             && text.contains("[[Category:Pictures]]"),
         "{text}"
     );
+    let bot_info = &page("File:Uploaded by a bot.png")["imageinfo"][0];
+    assert_eq!(bot_info["sha1"], sha1_hex(&bot_png), "{info}");
+    assert_eq!(bot_info["user"], "Uploader", "{info}");
     assert_eq!(
         page("File:Browser test B copy.png")["missing"],
         true,

@@ -34,8 +34,9 @@ fn clients_available() -> bool {
     available
 }
 
-/// Installs the clients once per test run.
-fn clients_dir() -> PathBuf {
+/// Installs the clients once per test run (the browser test's Python
+/// script uses its `requests`).
+pub fn clients_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = repo().join("target/clients");

@@ -536,6 +536,7 @@ async fn uploads_are_refused_below_the_free_space_minimum(backend: Backend) {
 async fn readyz_fails_while_another_connection_locks_the_sqlite_file() {
     use sqlx::Connection;
     let app = spawn_app(Backend::Sqlite).await;
+    app.login_as_bot().await;
     assert_eq!(readyz_status(&app).await, 200);
     let url = format!(
         "sqlite://{}",
@@ -547,12 +548,101 @@ async fn readyz_fails_while_another_connection_locks_the_sqlite_file() {
         .await
         .expect("locked");
     assert_eq!(readyz_status(&app).await, 503);
+    // Requests end with an error once the busy timeout is over.
+    let refused = app
+        .upload(&[("filename", "Locked.png")], Some(&png(8, 8, 24)))
+        .await;
+    assert_eq!(
+        refused["error"]["code"], "internal_api_error_DBQueryError",
+        "{refused}"
+    );
     sqlx::query("COMMIT")
         .execute(&mut other)
         .await
         .expect("unlocked");
     other.close().await.expect("closed");
     assert_eq!(readyz_status(&app).await, 200);
+    assert_eq!(current_sha1(&app, "Locked.png").await, Value::Null);
+    let published = app
+        .upload(&[("filename", "Locked.png")], Some(&png(8, 8, 24)))
+        .await;
+    assert_eq!(published["upload"]["result"], "Success", "{published}");
+    assert_consistent(&app).await;
+}
+
+/// Files made immutable (`chattr +i`, which binds root too) for as long as
+/// this lives.
+struct Immutable(Vec<std::path::PathBuf>);
+
+impl Immutable {
+    /// None when the filesystem has no immutable attribute.
+    fn set(paths: Vec<std::path::PathBuf>) -> Option<Immutable> {
+        let ok = std::process::Command::new("chattr")
+            .arg("+i")
+            .args(&paths)
+            .status()
+            .is_ok_and(|s| s.success());
+        let guard = Immutable(paths);
+        ok.then_some(guard)
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .args(&self.0)
+            .status();
+    }
+}
+
+/// Issue 11, failure 6: a SQLite file that cannot be written (immutable:
+/// read-only even for root) answers reads but no write: `/readyz` says
+/// so, requests that write end with an error (nothing half done), and all
+/// is well again once the file is writable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_fails_while_the_sqlite_file_is_read_only() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.login_as_bot().await;
+    assert_eq!(readyz_status(&app).await, 200);
+    let database = app.data_dir.path().join("wikiupload.sqlite");
+    let files = ["", "-wal"]
+        .iter()
+        .map(|suffix| std::path::PathBuf::from(format!("{}{suffix}", database.display())))
+        .filter(|path| path.exists())
+        .collect::<Vec<_>>();
+    let Some(immutable) = Immutable::set(files) else {
+        eprintln!("no chattr +i on this filesystem: skipped");
+        return;
+    };
+    assert_eq!(readyz_status(&app).await, 503);
+    let refused = app
+        .upload(&[("filename", "ReadOnly.png")], Some(&png(8, 8, 25)))
+        .await;
+    assert_eq!(
+        refused["error"]["code"], "internal_api_error_DBQueryError",
+        "{refused}"
+    );
+    // A login cannot begin: its token needs a session row.
+    let fresh = new_client();
+    let token = app
+        .get_with(
+            &fresh,
+            &[("action", "query"), ("meta", "tokens"), ("type", "login")],
+        )
+        .await;
+    assert_eq!(
+        token["error"]["code"], "internal_api_error_DBQueryError",
+        "{token}"
+    );
+    drop(immutable);
+    assert_eq!(readyz_status(&app).await, 200);
+    assert_eq!(current_sha1(&app, "ReadOnly.png").await, Value::Null);
+    let published = app
+        .upload(&[("filename", "ReadOnly.png")], Some(&png(8, 8, 25)))
+        .await;
+    assert_eq!(published["upload"]["result"], "Success", "{published}");
+    assert_consistent(&app).await;
 }
 
 /// Issue 11, failure 8: a chunk that meets a full disk is answered with
@@ -602,7 +692,183 @@ async fn a_full_disk_during_a_chunk_keeps_only_what_was_acknowledged(backend: Ba
     assert_consistent(&app).await;
 }
 
+/// The files under `dir` of the data directory (none if it is missing).
+fn files_in(app: &TestApp, dir: &str) -> Vec<String> {
+    std::fs::read_dir(app.data_dir.path().join(dir))
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().is_file())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An API error as the client sees it: HTTP status, the
+/// `MediaWiki-API-Error` header and the body.
+async fn answered_error(response: reqwest::Response) -> (u16, String, Value) {
+    let status = response.status().as_u16();
+    let header = response
+        .headers()
+        .get("mediawiki-api-error")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, header, json_body(response).await)
+}
+
+/// A publish that meets a full disk (a direct re-upload, then a publish
+/// from the stash) answers MediaWiki's `backend-fail-store` with the
+/// reason, HTTP 200 as for any API error, keeps the bytes in the stash for
+/// a retry, and changes nothing; once there is room the retry publishes.
+async fn a_full_disk_during_a_publish_answers_backend_fail_store(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let (v1, v2) = (png(16, 16, 21), png(16, 16, 22));
+    let first = app.upload(&[("filename", "Full.png")], Some(&v1)).await;
+    assert_eq!(first["upload"]["result"], "Success", "{first}");
+    let token = app.csrf_token().await;
+    let child = app
+        .start_child((wikiupload::crash::DISK_FULL_VARIABLE, "publish.move"))
+        .await;
+    let response = app
+        .try_upload_raw(
+            &app.client,
+            &[
+                ("filename", "Full.png"),
+                ("ignorewarnings", "1"),
+                ("token", &token),
+            ],
+            Some(("file", &v2)),
+        )
+        .await
+        .expect("answered");
+    let (status, header, refused) = answered_error(response).await;
+    assert_eq!(
+        (status, header.as_str()),
+        (200, "backend-fail-store"),
+        "{refused}"
+    );
+    let info = refused["error"]["info"].as_str().expect("info");
+    assert!(
+        info.starts_with("Could not store file \"mwstore://local-backend/local-temp/"),
+        "{info}"
+    );
+    assert!(
+        info.ends_with("/Full.png\". (No space left on device (os error 28))"),
+        "{info}"
+    );
+    let key = refused["error"]["filekey"]
+        .as_str()
+        .expect("kept in the stash")
+        .to_owned();
+    assert_eq!(current_sha1(&app, "Full.png").await, sha1_hex(&v1));
+    // From the stash, the same answer; the entry stays usable.
+    let again = app
+        .upload(
+            &[
+                ("filename", "Full.png"),
+                ("filekey", &key),
+                ("ignorewarnings", "1"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(again["error"]["code"], "backend-fail-store", "{again}");
+    assert_eq!(again["error"]["filekey"], key.as_str(), "{again}");
+    assert!(
+        files_in(&app, "tmp").is_empty(),
+        "nothing left in the spool"
+    );
+    app.kill_child(child).await;
+    assert_eq!(current_sha1(&app, "Full.png").await, sha1_hex(&v1));
+    assert_consistent(&app).await;
+    let published = app
+        .upload(
+            &[
+                ("filename", "Full.png"),
+                ("filekey", &key),
+                ("ignorewarnings", "1"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(published["upload"]["result"], "Success", "{published}");
+    assert_eq!(current_sha1(&app, "Full.png").await, sha1_hex(&v2));
+    assert_consistent(&app).await;
+}
+
+/// Stashing that meets a full disk (`stash=1`, and a chunked upload's
+/// first chunk) answers MediaWiki's `uploadstash-exception` around
+/// `backend-fail-store`'s words and the reason, and leaves no file and no
+/// row behind; once there is room the same requests succeed.
+async fn a_full_disk_while_stashing_answers_uploadstash_exception(backend: Backend) {
+    let mut app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let bytes = png(64, 64, 23);
+    let size = bytes.len().to_string();
+    let token = app.csrf_token().await;
+    let child = app
+        .start_child((wikiupload::crash::DISK_FULL_VARIABLE, "stash.store"))
+        .await;
+    let response = app
+        .try_upload_raw(
+            &app.client,
+            &[
+                ("filename", "Stashed.png"),
+                ("stash", "1"),
+                ("token", &token),
+            ],
+            Some(("file", &bytes)),
+        )
+        .await
+        .expect("answered");
+    let (status, header, refused) = answered_error(response).await;
+    assert_eq!(
+        (status, header.as_str()),
+        (200, "uploadstash-exception"),
+        "{refused}"
+    );
+    let info = refused["error"]["info"].as_str().expect("info");
+    assert!(
+        info.starts_with(
+            "Could not store upload in the stash (UploadStashFileException): \"Could not store file \""
+        ),
+        "{info}"
+    );
+    assert!(
+        info.ends_with(". (No space left on device (os error 28))\"."),
+        "{info}"
+    );
+    let first_chunk = app
+        .upload_chunk(&chunk_params(&size, "0", None), &bytes[..4096])
+        .await;
+    assert_eq!(
+        first_chunk["error"]["code"], "uploadstash-exception",
+        "{first_chunk}"
+    );
+    assert!(files_in(&app, "stash").is_empty(), "no stash file");
+    assert!(
+        files_in(&app, "tmp").is_empty(),
+        "nothing left in the spool"
+    );
+    app.kill_child(child).await;
+    assert_consistent(&app).await;
+    let stashed = app
+        .upload(&[("filename", "Stashed.png"), ("stash", "1")], Some(&bytes))
+        .await;
+    assert_eq!(stashed["upload"]["result"], "Success", "{stashed}");
+    let first_chunk = app
+        .upload_chunk(&chunk_params(&size, "0", None), &bytes[..4096])
+        .await;
+    assert_eq!(first_chunk["upload"]["result"], "Continue", "{first_chunk}");
+    assert_consistent(&app).await;
+}
+
 on_both_backends!(
+    a_full_disk_during_a_publish_answers_backend_fail_store,
+    a_full_disk_while_stashing_answers_uploadstash_exception,
     a_full_disk_during_a_chunk_keeps_only_what_was_acknowledged,
     uploads_are_refused_below_the_free_space_minimum,
     crash_after_the_journal_row,
@@ -724,5 +990,58 @@ async fn an_async_publish_finishes_after_a_database_outage() {
     }
     assert!(outage_seen, "the database was away for a while");
     assert_eq!(current_sha1(&app, "Outage.png").await, sha1_hex(&bytes));
+    assert_consistent(&app).await;
+}
+
+/// Issue 11: PostgreSQL black-holed at a publish's COMMIT (the COMMIT not
+/// relayed, nothing answered, nothing closed). The server gives the commit
+/// up after its deadline, closes that connection, and learns the outcome
+/// from the committed state once PostgreSQL has ended the idle transaction
+/// (`idle_in_transaction_session_timeout`): the request ends with an error,
+/// nothing is published or left behind, and the stashed file publishes on
+/// the next try.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publish_black_holed_at_its_commit_fails_and_can_be_retried() {
+    if !postgres_available().await {
+        return;
+    }
+    let mut app = spawn_app(Backend::Postgres).await;
+    let proxy = crate::pgproxy::PgProxy::start(postgres_address()).await;
+    app.route_database_through(proxy.address).await;
+    app.login_as_bot().await;
+    let bytes = png(16, 16, 26);
+    let stashed = app
+        .upload(&[("filename", "Hole.png"), ("stash", "1")], Some(&bytes))
+        .await;
+    let key = stashed["upload"]["filekey"]
+        .as_str()
+        .expect("filekey")
+        .to_owned();
+    proxy.black_hole_commit_after("INSERT INTO file_versions");
+    let token = app.csrf_token().await;
+    let params = [
+        ("action", "upload"),
+        ("filename", "Hole.png"),
+        ("filekey", key.as_str()),
+        ("token", token.as_str()),
+    ];
+    // A bound for the test, far above the server's own (15 s for the
+    // commit, then the outcome): a hang fails here instead of forever.
+    let failed = tokio::time::timeout(std::time::Duration::from_secs(120), app.post(&params))
+        .await
+        .expect("the request ends");
+    assert_eq!(
+        proxy.black_holed.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(
+        failed["error"]["code"], "internal_api_error_DBQueryError",
+        "{failed}"
+    );
+    assert_eq!(current_sha1(&app, "Hole.png").await, Value::Null);
+    assert_consistent(&app).await;
+    let published = app.post(&params).await;
+    assert_eq!(published["upload"]["result"], "Success", "{published}");
+    assert_eq!(current_sha1(&app, "Hole.png").await, sha1_hex(&bytes));
     assert_consistent(&app).await;
 }

@@ -55,7 +55,7 @@ pub enum Backend {
 }
 
 /// Where the test PostgreSQL lives (trust authentication).
-fn postgres_url() -> String {
+pub fn postgres_url() -> String {
     std::env::var("WIKIUPLOAD_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
@@ -115,7 +115,8 @@ pub struct TestApp {
     config_toml: Vec<String>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
-    schema: Option<String>,
+    /// PostgreSQL schemas dropped with the app.
+    schemas: Vec<String>,
 }
 
 /// Starts a server seeded like the reference wiki.
@@ -192,8 +193,24 @@ pub async fn spawn_app_prepared(
         config_toml: toml,
         shutdown: Some(shutdown),
         server: Some(server),
-        schema,
+        schemas: schema.into_iter().collect(),
     }
+}
+
+/// Starts a server on the test PostgreSQL database told to keep its wiki
+/// in `schema` (`database_schema`, created by the server if missing)
+/// rather than given a `search_path` in its URL; the schema is dropped
+/// with the app.
+pub async fn spawn_app_in_schema(schema: &str) -> TestApp {
+    let url = postgres_url();
+    let mut app = spawn_app_with(
+        Backend::Postgres,
+        &format!("database_url = {url:?}\ndatabase_schema = {schema:?}\n"),
+    )
+    .await;
+    app.database_url = url;
+    app.schemas.push(schema.to_owned());
+    app
 }
 
 /// Copies a directory tree.
@@ -362,7 +379,7 @@ impl TestApp {
     pub async fn database(&self) -> wikiupload::storage::Database {
         let layers: Vec<&str> = self.config_toml.iter().map(String::as_str).collect();
         let config = Config::from_toml(&layers).expect("test configuration is valid");
-        wikiupload::storage::Database::connect(&config.database_url(), 2)
+        wikiupload::storage::Database::connect(&config.database_url(), 2, config.database_schema())
             .await
             .expect("database opens")
     }
@@ -436,7 +453,7 @@ impl TestApp {
 
     /// The server's configuration as one file, for the binary: the extra
     /// layer's top-level keys go before the seed's tables.
-    fn config_file(&self) -> tempfile::NamedTempFile {
+    pub fn config_file(&self) -> tempfile::NamedTempFile {
         let [base, seed, extra] = &self.config_toml[..] else {
             panic!("three configuration layers");
         };
@@ -500,7 +517,8 @@ impl Drop for TestApp {
         }
         // Drop runs inside the test's runtime, so the schema is dropped
         // from a thread with a runtime of its own.
-        if let Some(schema) = self.schema.take() {
+        let schemas = std::mem::take(&mut self.schemas);
+        if !schemas.is_empty() {
             let url = postgres_url();
             let _ = std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
@@ -513,11 +531,13 @@ impl Drop for TestApp {
                         .connect(&url)
                         .await
                     {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DROP SCHEMA {schema} CASCADE"
-                        )))
-                        .execute(&pool)
-                        .await;
+                        for schema in schemas {
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "DROP SCHEMA {schema} CASCADE"
+                            )))
+                            .execute(&pool)
+                            .await;
+                        }
                         pool.close().await;
                     }
                 });

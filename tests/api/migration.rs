@@ -171,3 +171,75 @@ async fn a_wiki_of_the_previous_release_keeps_its_pages_and_files(backend: Backe
 }
 
 on_both_backends!(a_wiki_of_the_previous_release_keeps_its_pages_and_files);
+
+/// `database_schema`: two wikis in one PostgreSQL database, each in a
+/// schema of its own that the server creates and migrates, keep their
+/// accounts' files apart; restarted, a wiki finds its schema again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_schemas_in_one_database_keep_separate_wikis() {
+    if !postgres_available().await {
+        return;
+    }
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (schema_a, schema_b) = (format!("wu_shared_a_{id}"), format!("wu_shared_b_{id}"));
+    let a = spawn_app_in_schema(&schema_a).await;
+    let b = spawn_app_in_schema(&schema_b).await;
+
+    a.login_as_bot().await;
+    let file_a = png(20, 20, 1);
+    let uploaded = a
+        .upload(&[("filename", "Shared name.png")], Some(&file_a))
+        .await;
+    assert_eq!(uploaded["upload"]["result"], "Success", "{uploaded}");
+    assert_eq!(
+        shared_file_sha1(&b).await,
+        Value::Null,
+        "b does not see a's file"
+    );
+
+    b.login_as_bot().await;
+    let file_b = png(20, 20, 2);
+    let uploaded = b
+        .upload(&[("filename", "Shared name.png")], Some(&file_b))
+        .await;
+    assert_eq!(uploaded["upload"]["result"], "Success", "{uploaded}");
+    assert!(uploaded["upload"]["warnings"].is_null(), "{uploaded}");
+    assert_eq!(shared_file_sha1(&b).await, sha1_hex(&file_b));
+    assert_eq!(shared_file_sha1(&a).await, sha1_hex(&file_a));
+
+    // The tables, the migrations' own among them, are in the schemas.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&postgres_url())
+        .await
+        .expect("PostgreSQL connects");
+    for schema in [&schema_a, &schema_b] {
+        let (tables,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = $1 AND table_name IN ('_sqlx_migrations', 'upload_status')",
+        )
+        .bind(schema)
+        .fetch_one(&pool)
+        .await
+        .expect("counted");
+        assert_eq!(tables, 2, "{schema}");
+    }
+    pool.close().await;
+
+    let a = a.restart().await;
+    assert_eq!(shared_file_sha1(&a).await, sha1_hex(&file_a));
+}
+
+/// The SHA-1 imageinfo reports for File:Shared name.png (null if none).
+async fn shared_file_sha1(app: &TestApp) -> Value {
+    let body = app
+        .get(&[
+            ("action", "query"),
+            ("prop", "imageinfo"),
+            ("titles", "File:Shared name.png"),
+            ("iiprop", "sha1"),
+            ("formatversion", "2"),
+        ])
+        .await;
+    body["query"]["pages"][0]["imageinfo"][0]["sha1"].clone()
+}

@@ -904,7 +904,7 @@ async fn an_interrupted_publish_is_rolled_back_at_start(backend: Backend) {
     } else {
         app.database_url.clone()
     };
-    let db = Database::connect(&url_db, 1).await.expect("database");
+    let db = Database::connect(&url_db, 1, None).await.expect("database");
     let repo = FileRepo::new(app.data_dir.path(), "http://unused");
     let staged = app.data_dir.path().join("staged-new.png");
     std::fs::write(&staged, &new).expect("staged");
@@ -958,7 +958,143 @@ async fn an_interrupted_publish_is_rolled_back_at_start(backend: Backend) {
     );
 }
 
+/// The wall clock as the API writes timestamps (they compare as strings).
+fn iso_now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Re-uploads of one name in quick succession: each version's timestamp
+/// is the wall clock's (never ahead of it, as when each version was pushed
+/// a second past the previous one), versions stay apart by their second,
+/// and every version is reachable by its archive name: downloaded with its
+/// SHA-1, paged through with `iistart`, deleted with `oldimage`, reverted
+/// to with `filerevert`.
+async fn quick_reuploads_keep_real_timestamps(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_admin().await;
+    let versions: Vec<Vec<u8>> = (1..=5).map(|seed| png(16, 16, seed)).collect();
+    let mut answered_by = Vec::new();
+    for bytes in &versions {
+        let body = app
+            .upload(
+                &[("filename", "Quick.png"), ("ignorewarnings", "1")],
+                Some(bytes),
+            )
+            .await;
+        assert_eq!(body["upload"]["result"], "Success", "{body}");
+        answered_by.push(iso_now());
+    }
+    let history = |limit: &'static str, start: Option<String>| {
+        let app = &app;
+        async move {
+            let mut params = vec![
+                ("action", "query".to_owned()),
+                ("prop", "imageinfo".to_owned()),
+                ("titles", "File:Quick.png".to_owned()),
+                ("iilimit", limit.to_owned()),
+                ("iiprop", "timestamp|sha1|archivename|url".to_owned()),
+                ("formatversion", "2".to_owned()),
+            ];
+            if let Some(start) = start {
+                params.push(("iistart", start));
+            }
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.get(&params).await
+        }
+    };
+    let all = history("max", None).await;
+    let listed = all["query"]["pages"][0]["imageinfo"]
+        .as_array()
+        .expect("versions")
+        .clone();
+    assert_eq!(listed.len(), versions.len(), "{all}");
+    for (newest_first, version) in listed.iter().enumerate() {
+        let uploaded = versions.len() - 1 - newest_first;
+        assert_eq!(version["sha1"], sha1_hex(&versions[uploaded]), "{all}");
+        let timestamp = version["timestamp"].as_str().expect("timestamp");
+        assert!(
+            timestamp <= answered_by[uploaded].as_str(),
+            "version {uploaded} dated {timestamp}, answered by {}",
+            answered_by[uploaded]
+        );
+        if let Some(older) = listed.get(newest_first + 1) {
+            assert!(older["timestamp"].as_str() < Some(timestamp), "{all}");
+        }
+        assert_eq!(
+            version.get("archivename").is_none(),
+            newest_first == 0,
+            "{version}"
+        );
+        let response = app.download(version["url"].as_str().expect("url")).await;
+        assert_eq!(response.status(), 200, "{version}");
+        let bytes = response.bytes().await.expect("bytes");
+        assert_eq!(sha1_hex(&bytes), version["sha1"], "{version}");
+    }
+    // One version a page: iistart goes on from the next version's second.
+    let mut paged = Vec::new();
+    let mut start = None;
+    loop {
+        let page = history("1", start).await;
+        paged.push(page["query"]["pages"][0]["imageinfo"][0]["sha1"].clone());
+        match page["continue"]["iistart"].as_str() {
+            Some(next) => start = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let listed_sha1: Vec<Value> = listed.iter().map(|v| v["sha1"].clone()).collect();
+    assert_eq!(paged, listed_sha1);
+    let archive_of = |uploaded: usize| {
+        listed[versions.len() - 1 - uploaded]["archivename"]
+            .as_str()
+            .expect("archive name")
+            .to_owned()
+    };
+    // The second version goes, by its archive name.
+    let token = app.csrf_token().await;
+    let deleted = app
+        .post(&[
+            ("action", "delete"),
+            ("title", "File:Quick.png"),
+            ("oldimage", &archive_of(1)),
+            ("token", &token),
+        ])
+        .await;
+    assert!(deleted["delete"].is_object(), "{deleted}");
+    // The first comes back as the current version.
+    let reverted = app
+        .post(&[
+            ("action", "filerevert"),
+            ("filename", "Quick.png"),
+            ("archivename", &archive_of(0)),
+            ("comment", "back to the first"),
+            ("token", &token),
+        ])
+        .await;
+    assert_eq!(reverted["filerevert"]["result"], "Success", "{reverted}");
+    let reverted_by = iso_now();
+    let after = history("max", None).await;
+    let now_listed = after["query"]["pages"][0]["imageinfo"]
+        .as_array()
+        .expect("versions");
+    let sha1s: Vec<Value> = now_listed.iter().map(|v| v["sha1"].clone()).collect();
+    let expected: Vec<Value> = [0, 4, 3, 2, 0]
+        .iter()
+        .map(|&i| Value::from(sha1_hex(&versions[i])))
+        .collect();
+    assert_eq!(sha1s, expected, "{after}");
+    assert!(
+        now_listed[0]["timestamp"].as_str() <= Some(reverted_by.as_str()),
+        "{after}"
+    );
+    for version in now_listed {
+        let response = app.download(version["url"].as_str().expect("url")).await;
+        let bytes = response.bytes().await.expect("bytes");
+        assert_eq!(sha1_hex(&bytes), version["sha1"], "{version}");
+    }
+}
+
 on_both_backends!(
+    quick_reuploads_keep_real_timestamps,
     a_png_is_published_and_served_byte_for_byte,
     a_new_version_needs_ignorewarnings_and_keeps_history,
     same_bytes_warn_as_duplicate_and_as_no_change,

@@ -4,6 +4,8 @@
 //! static files and the content security policy. The browser test
 //! (`browser.rs`) drives the same pages in Chromium.
 
+use serde_json::Value;
+
 use crate::helpers::*;
 use crate::on_both_backends;
 
@@ -541,4 +543,341 @@ on_both_backends!(
     logging_in_and_out_through_the_forms,
     list_files_as_gallery_and_table_filtered_and_paged,
     file_page_actions_through_the_forms,
+    bot_passwords_made_changed_and_revoked_through_the_page,
+    the_bot_password_api_needs_a_post_and_a_token,
 );
+
+/// The text between `<code id="ID">` and `</code>`.
+fn code_text(html: &str, id: &str) -> String {
+    let marker = format!("<code id=\"{id}\">");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {id} in {html}"))
+        + marker.len();
+    let end = html[start..].find("</code>").expect("closing tag") + start;
+    html[start..end].to_owned()
+}
+
+/// A bot password's form sent: `op` with the page's token and `grants`.
+async fn send_bot_form(
+    client: &reqwest::Client,
+    url: &str,
+    op: &str,
+    grants: &[&str],
+    extra: &[(&str, &str)],
+) -> (u16, String, String) {
+    let (status, form) = page(client, url).await;
+    assert_eq!(status, 200, "{form}");
+    let token = hidden_value(&form, "token");
+    let mut fields = vec![("token", token.as_str()), ("op", op)];
+    fields.extend(grants.iter().map(|g| ("grants", *g)));
+    fields.extend_from_slice(extra);
+    let response = client.post(url).form(&fields).send().await.expect("sent");
+    let status = response.status().as_u16();
+    let cache = response
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .unwrap_or_default();
+    (status, response.text().await.expect("html"), cache)
+}
+
+/// A fresh API client logged in as `name` with `password`; the login's
+/// result.
+async fn api_login(app: &TestApp, name: &str, password: &str) -> (reqwest::Client, Value) {
+    let client = new_client();
+    let token = app.login_token_with(&client).await;
+    let answer = app
+        .post_with(
+            &client,
+            &[
+                ("action", "login"),
+                ("lgname", name),
+                ("lgpassword", password),
+                ("lgtoken", &token),
+            ],
+        )
+        .await;
+    (client, answer)
+}
+
+async fn bot_passwords_made_changed_and_revoked_through_the_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let site = base(&app);
+    let list = format!("{site}/index.php/Special:BotPasswords");
+    let anonymous = browser();
+    let response = anonymous.get(&list).send().await.expect("page");
+    assert_eq!(response.status(), 303, "anonymous visitors log in first");
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .contains("Special:UserLogin?returnto=Special:BotPasswords")
+    );
+
+    let owner = browser();
+    assert_eq!(
+        log_in(&owner, &app, "Uploader", USER_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let (status, html) = page(&owner, &list).await;
+    assert_eq!(status, 200, "{html}");
+    for seeded in [
+        "Special:BotPasswords/bot\">bot</a>",
+        "Special:BotPasswords/nourl\">nourl</a>",
+    ] {
+        assert!(html.contains(seeded), "{seeded}: {html}");
+    }
+    assert!(
+        html.contains("Special:BotPasswords\">Bot passwords</a>"),
+        "navigation: {html}"
+    );
+    let response = owner
+        .get(format!("{list}?appid=ci"))
+        .send()
+        .await
+        .expect("new bot");
+    assert_eq!(response.status(), 303);
+    let form_url = format!("{list}/ci");
+    assert_eq!(response.headers()["location"], form_url.as_str());
+    let (_, html) = page(&owner, &form_url).await;
+    assert!(html.contains("<code>Uploader@ci</code>"), "{html}");
+    assert!(
+        html.contains("name=\"grants\" value=\"uploadfile\"")
+            && html.contains("<legend>Files</legend>")
+            && html.contains("Rights: upload, reupload-own"),
+        "{html}"
+    );
+    assert!(html.contains("Not supported"), "restrictions: {html}");
+
+    // A form sent without the session's token changes nothing.
+    let forged = owner
+        .post(&form_url)
+        .form(&[("token", "+\\"), ("op", "create"), ("grants", "uploadfile")])
+        .send()
+        .await
+        .expect("forged");
+    assert_eq!(forged.status(), 400);
+    let listed = app
+        .get_with(
+            &owner,
+            &[
+                ("action", "query"),
+                ("meta", "botpasswords"),
+                ("formatversion", "2"),
+            ],
+        )
+        .await;
+    let names: Vec<&str> = listed["query"]["botpasswords"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|b| b["appid"].as_str())
+        .collect();
+    assert_eq!(names, ["bot", "nourl"], "{listed}");
+
+    // Created: the password is shown once, on a page no cache keeps.
+    let (status, html, cache) = send_bot_form(
+        &owner,
+        &form_url,
+        "create",
+        &["uploadfile", "editpage"],
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(cache, "no-store");
+    assert_eq!(code_text(&html, "bot-username"), "Uploader@ci");
+    let password = code_text(&html, "bot-password");
+    assert_eq!(password.len(), 32, "{password}");
+    let (_, html) = page(&owner, &form_url).await;
+    assert!(!html.contains(&password), "shown only once");
+    assert!(
+        html.contains("value=\"uploadfile\" aria-describedby=\"grant-uploadfile-rights\" checked"),
+        "{html}"
+    );
+    let (status, _, _) = send_bot_form(&owner, &form_url, "create", &[], &[]).await;
+    assert_eq!(status, 400, "a second bot of the same name is refused");
+
+    // The bot logs in with it and uploads, within its grants only.
+    let (bot, answer) = api_login(&app, "Uploader@ci", &password).await;
+    assert_eq!(answer["login"]["result"], "Success", "{answer}");
+    let uploaded = app
+        .upload_with(
+            &bot,
+            &[("filename", "From the CI bot.png")],
+            Some(&png(10, 10, 4)),
+        )
+        .await;
+    assert_eq!(uploaded["upload"]["result"], "Success", "{uploaded}");
+    let rights = app
+        .get_with(
+            &bot,
+            &[
+                ("action", "query"),
+                ("meta", "userinfo"),
+                ("uiprop", "rights"),
+            ],
+        )
+        .await;
+    let rights = rights["query"]["userinfo"]["rights"].to_string();
+    assert!(
+        rights.contains("\"upload\"") && !rights.contains("\"move\""),
+        "{rights}"
+    );
+    // A bot cannot manage bot passwords, not even list them.
+    let token = app
+        .get_with(&bot, &[("action", "query"), ("meta", "tokens")])
+        .await["query"]["tokens"]["csrftoken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let refused = app
+        .post_with(
+            &bot,
+            &[
+                ("action", "botpasswords"),
+                ("operation", "create"),
+                ("appid", "more"),
+                ("grants", "delete"),
+                ("token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(refused["error"]["code"], "permissiondenied", "{refused}");
+    let refused = app
+        .get_with(&bot, &[("action", "query"), ("meta", "botpasswords")])
+        .await;
+    assert_eq!(refused["error"]["code"], "permissiondenied", "{refused}");
+
+    // New grants end the bot's sessions (as MediaWiki's new token does).
+    let (status, html, _) = send_bot_form(&owner, &form_url, "update", &["uploadfile"], &[]).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        !html.contains("id=\"bot-password\""),
+        "no new password: {html}"
+    );
+    let who = app
+        .get_with(&bot, &[("action", "query"), ("meta", "userinfo")])
+        .await;
+    assert_eq!(who["query"]["userinfo"]["anon"], "", "logged out: {who}");
+
+    // A reset makes a new password; the old one stops working.
+    let (status, html, _) = send_bot_form(
+        &owner,
+        &form_url,
+        "update",
+        &["uploadfile"],
+        &[("resetpassword", "1")],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let new_password = code_text(&html, "bot-password");
+    assert_ne!(new_password, password);
+    let (_, answer) = api_login(&app, "Uploader@ci", &password).await;
+    assert_eq!(answer["login"]["result"], "Failed", "{answer}");
+    let (_, answer) = api_login(&app, "Uploader@ci", &new_password).await;
+    assert_eq!(answer["login"]["result"], "Success", "{answer}");
+
+    // Only one's own: the administrator sees and reaches none of them.
+    let admin = browser();
+    assert_eq!(
+        log_in(&admin, &app, "Admin", ADMIN_PASSWORD).await.status(),
+        303
+    );
+    let (_, html) = page(&admin, &list).await;
+    assert!(html.contains("You have no bot passwords."), "{html}");
+    let (status, html, _) = send_bot_form(&admin, &form_url, "delete", &[], &[]).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("You have no bot password named"), "{html}");
+    let (_, answer) = api_login(&app, "Uploader@ci", &new_password).await;
+    assert_eq!(
+        answer["login"]["result"], "Success",
+        "still there: {answer}"
+    );
+
+    // Revoked: the bot can no longer log in.
+    let (status, html, _) = send_bot_form(&owner, &form_url, "delete", &[], &[]).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("was revoked"), "{html}");
+    let (_, answer) = api_login(&app, "Uploader@ci", &new_password).await;
+    assert_eq!(answer["login"]["result"], "Failed", "{answer}");
+    let (_, html) = page(&owner, &list).await;
+    assert!(!html.contains("Special:BotPasswords/ci\""), "{html}");
+}
+
+/// `action=botpasswords` is a write module: POSTed, with a token, and
+/// answering in MediaWiki's error shapes.
+async fn the_bot_password_api_needs_a_post_and_a_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let answer = app
+        .get(&[("action", "query"), ("meta", "botpasswords")])
+        .await;
+    assert_eq!(answer["error"]["code"], "notloggedin", "{answer}");
+    let (client, login) = api_login(&app, "Uploader", USER_PASSWORD).await;
+    assert_eq!(login["login"]["result"], "Success", "{login}");
+    let answer = app
+        .post_with(
+            &client,
+            &[
+                ("action", "botpasswords"),
+                ("operation", "create"),
+                ("appid", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(answer["error"]["code"], "missingparam", "{answer}");
+    let token = app
+        .get_with(&client, &[("action", "query"), ("meta", "tokens")])
+        .await["query"]["tokens"]["csrftoken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let params = [
+        ("action", "botpasswords"),
+        ("operation", "create"),
+        ("appid", "x"),
+        ("grants", "uploadfile|nosuchgrant"),
+        ("token", token.as_str()),
+    ];
+    let answer = app.get_with(&client, &params).await;
+    assert_eq!(answer["error"]["code"], "mustpostparams", "{answer}");
+    let answer = app.post_with(&client, &params).await;
+    assert_eq!(answer["botpasswords"]["username"], "Uploader@x", "{answer}");
+    assert_eq!(
+        answer["botpasswords"]["grants"],
+        serde_json::json!(["uploadfile"])
+    );
+    assert!(
+        answer["warnings"]["botpasswords"]
+            .to_string()
+            .contains("nosuchgrant"),
+        "{answer}"
+    );
+    let answer = app
+        .post_with(
+            &client,
+            &[
+                ("action", "botpasswords"),
+                ("operation", "update"),
+                ("appid", "bad name"),
+                ("token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(answer["error"]["code"], "invalidappid", "{answer}");
+    let listed = app
+        .get_with(&client, &[("action", "query"), ("meta", "botpasswords")])
+        .await;
+    let x = listed["query"]["botpasswords"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|b| b["appid"] == "x")
+        .expect("listed")
+        .clone();
+    assert_eq!(x["grants"], serde_json::json!(["uploadfile"]), "{listed}");
+    assert!(x["created"].as_str().expect("time").ends_with('Z'), "{x}");
+}

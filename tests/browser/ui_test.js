@@ -2,8 +2,8 @@
 // three files (one of 40 MiB on a throttled connection) and watch the
 // progress bar move, reload in the middle and resume, resolve an `exists`
 // warning and cancel a `duplicate`, see the files in the gallery, open a
-// File page, revert to an old version, delete and undelete as an
-// administrator, and scan the pages with axe-core. Run by tests/api/browser.rs,
+// File page, revert to an old version, create a bot password, delete and
+// undelete as an administrator, and scan the pages with axe-core. Run by tests/api/browser.rs,
 // which starts the server, makes the files and checks the server's side;
 // this script prints one JSON line of what it saw (or exits non-zero).
 //
@@ -175,6 +175,25 @@ async function main() {
   await page.waitForURL(/File:Browser_test_A\.png$/);
   seen.versionsAfterRevert = await page.locator('.file-history tbody tr').count();
   await scan(page, 'revert-done');
+
+  // A bot password for a script, made on Special:BotPasswords; its
+  // password is read once from the answer (tests/api/browser.rs then logs
+  // in with it from Python and uploads).
+  await page.getByRole('link', { name: 'Bot passwords' }).click();
+  await page.waitForURL(/Special:BotPasswords$/);
+  await page.getByLabel('Bot name').fill('browserci');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.waitForURL(/Special:BotPasswords\/browserci$/);
+  await page.getByLabel('Upload new files and new versions of your own files').check();
+  await page.getByLabel('Edit existing pages').check();
+  await scan(page, 'botpasswords-form');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.waitForSelector('#bot-password');
+  seen.botUsername = await page.locator('#bot-username').textContent();
+  seen.botPassword = await page.locator('#bot-password').textContent();
+  await scan(page, 'botpasswords-created');
+  await page.getByRole('link', { name: 'Back to your bot passwords' }).click();
+  seen.botPasswordsListed = await page.locator('table.bot-passwords tbody td:first-child').allTextContents();
 
   // Delete and undelete need an administrator: log out, log in as one.
   await page.getByRole('link', { name: 'Log out' }).click();

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::ModuleSpec;
 use super::imageinfo::{self, escape_html};
-use super::{filearchive, pagelists};
+use super::{filearchive, pagelists, recentchanges, search, titlelists, userlists};
 use crate::api::params::parse_timestamp;
 use crate::api::request::RawParams;
 use crate::api::{
@@ -23,14 +23,21 @@ use crate::upload::timestamp14;
 
 /// List modules available under `list=`.
 pub const LIST_MODULES: &[&str] = &[
+    "allcategories",
     "allimages",
     "allpages",
+    "allusers",
     "backlinks",
     "categorymembers",
     "embeddedin",
     "filearchive",
     "imageusage",
     "logevents",
+    "prefixsearch",
+    "recentchanges",
+    "usercontribs",
+    "users",
+    "search",
 ];
 
 /// The spec of list module `name` (one of `LIST_MODULES`).
@@ -43,6 +50,13 @@ pub fn list_spec(name: &str) -> &'static ModuleSpec {
         "filearchive" => &filearchive::FILEARCHIVE,
         "imageusage" => &pagelists::IMAGEUSAGE,
         "logevents" => &LOGEVENTS,
+        "recentchanges" => &recentchanges::RECENTCHANGES,
+        "allcategories" => &titlelists::ALLCATEGORIES,
+        "prefixsearch" => &titlelists::PREFIXSEARCH,
+        "users" => &userlists::USERS,
+        "allusers" => &userlists::ALLUSERS,
+        "usercontribs" => &userlists::USERCONTRIBS,
+        "search" => &search::SEARCH,
         _ => &ALLIMAGES,
     }
 }
@@ -50,6 +64,7 @@ pub fn list_spec(name: &str) -> &'static ModuleSpec {
 /// A module's prefix when it runs as a generator: `g` before its own.
 pub fn generator_prefix(prefix: &str) -> &'static str {
     const PREFIXES: &[(&str, &str)] = &[
+        ("ac", "gac"),
         ("ai", "gai"),
         ("ap", "gap"),
         ("bl", "gbl"),
@@ -61,7 +76,10 @@ pub fn generator_prefix(prefix: &str) -> &'static str {
         ("im", "gim"),
         ("iu", "giu"),
         ("pl", "gpl"),
+        ("ps", "gps"),
+        ("rc", "grc"),
         ("rv", "grv"),
+        ("sr", "gsr"),
         ("tl", "gtl"),
     ];
     PREFIXES
@@ -263,6 +281,13 @@ pub enum List {
     CategoryMembers(pagelists::CategoryMembersParams),
     FileArchive(filearchive::FileArchiveParams),
     LogEvents(LogEventsParams),
+    Users(userlists::UsersParams),
+    AllUsers(userlists::AllUsersParams),
+    UserContribs(userlists::ContribsParams),
+    RecentChanges(Box<recentchanges::RecentChangesParams>),
+    AllCategories(titlelists::AllCategoriesParams),
+    PrefixSearch(titlelists::PrefixSearchParams),
+    Search(search::SearchParams),
 }
 
 /// One batch of a list module.
@@ -297,6 +322,7 @@ impl List {
         let reader = &mut reader;
         match name {
             "logevents" => LogEventsParams::parse(reader).map(List::LogEvents),
+            "search" => search::SearchParams::parse(reader, prefix).map(List::Search),
             "filearchive" => filearchive::FileArchiveParams::parse(reader).map(List::FileArchive),
             "allpages" => pagelists::AllPagesParams::parse(reader, sitename).map(List::AllPages),
             "backlinks" | "embeddedin" | "imageusage" => {
@@ -305,6 +331,15 @@ impl List {
             "categorymembers" => {
                 pagelists::CategoryMembersParams::parse(reader).map(List::CategoryMembers)
             }
+            "users" => userlists::UsersParams::parse(reader).map(List::Users),
+            "allusers" => userlists::AllUsersParams::parse(reader).map(List::AllUsers),
+            "usercontribs" => userlists::ContribsParams::parse(reader).map(List::UserContribs),
+            "recentchanges" => recentchanges::RecentChangesParams::parse(reader)
+                .map(|p| List::RecentChanges(Box::new(p))),
+            "allcategories" => {
+                titlelists::AllCategoriesParams::parse(reader, sitename).map(List::AllCategories)
+            }
+            "prefixsearch" => titlelists::PrefixSearchParams::parse(reader).map(List::PrefixSearch),
             _ => AllImagesParams::parse(reader).map(List::AllImages),
         }
         .map_err(|e| e.in_module(spec.path))
@@ -318,6 +353,13 @@ impl List {
             List::CategoryMembers(_) => &pagelists::CATEGORYMEMBERS,
             List::FileArchive(_) => &filearchive::FILEARCHIVE,
             List::LogEvents(_) => &LOGEVENTS,
+            List::Users(_) => &userlists::USERS,
+            List::AllUsers(_) => &userlists::ALLUSERS,
+            List::UserContribs(_) => &userlists::USERCONTRIBS,
+            List::RecentChanges(_) => &recentchanges::RECENTCHANGES,
+            List::AllCategories(_) => &titlelists::ALLCATEGORIES,
+            List::PrefixSearch(_) => &titlelists::PREFIXSEARCH,
+            List::Search(_) => &search::SEARCH,
         }
     }
 
@@ -328,7 +370,13 @@ impl List {
             List::AllPages(p) => (p.limit(), p.limit_is_max),
             List::Backlinks(p) => (p.limit(), p.limit_is_max),
             List::CategoryMembers(p) => (p.limit(), p.limit_is_max),
-            List::FileArchive(_) | List::LogEvents(_) => (0, false),
+            List::AllUsers(p) => (p.limit(), p.limit_is_max),
+            List::UserContribs(p) => (p.limit(), p.limit_is_max),
+            List::RecentChanges(p) => (p.limit(), p.limit_is_max),
+            List::AllCategories(p) => (p.limit(), p.limit_is_max),
+            List::PrefixSearch(p) => (p.limit(), p.limit_is_max),
+            List::Search(p) => (p.limit(), p.limit_is_max),
+            List::FileArchive(_) | List::LogEvents(_) | List::Users(_) => (0, false),
         };
         is_max.then_some(limit)
     }
@@ -343,6 +391,13 @@ impl List {
             List::CategoryMembers(params) => pagelists::category_members(params, ctx).await,
             List::FileArchive(params) => filearchive::execute(params, ctx).await,
             List::LogEvents(params) => log_events(params, ctx).await,
+            List::Users(params) => userlists::users(params, ctx).await,
+            List::AllUsers(params) => userlists::all_users(params, ctx).await,
+            List::UserContribs(params) => userlists::user_contribs(params, ctx).await,
+            List::RecentChanges(params) => recentchanges::recent_changes(*params, ctx).await,
+            List::AllCategories(params) => titlelists::all_categories(params, ctx).await,
+            List::PrefixSearch(params) => titlelists::prefix_search(params, ctx).await,
+            List::Search(params) => search::search(params, ctx).await.map(|(_, batch)| batch),
         }
         .map_err(|e| e.in_module(path))
     }
@@ -749,7 +804,7 @@ fn log_item(event: &LogEventRow, props: &[&str], ctx: &Ctx<'_>) -> Value {
 /// SHA-1 in base 36, as MediaWiki stores it, and the version's timestamp
 /// (moved last, as its formatter does); moves their target; restores
 /// their counts; deletions none.
-fn log_params(event: &LogEventRow, ctx: &Ctx<'_>) -> Value {
+pub(super) fn log_params(event: &LogEventRow, ctx: &Ctx<'_>) -> Value {
     let stored: Map<String, Value> = serde_json::from_str(&event.params).unwrap_or_default();
     let mut params = Map::new();
     match event.log_type.as_str() {
@@ -792,7 +847,7 @@ fn add_title_info(item: &mut Map<String, Value>, namespace: i64, db_key: &str, c
 }
 
 /// A user parameter: a user name in canonical form, or an IP address.
-fn user_param(
+pub(super) fn user_param(
     reader: &mut ParamReader<'_>,
     spec: &ModuleSpec,
     name: &str,
@@ -898,7 +953,7 @@ pub(super) fn bad_continue() -> ApiError {
     )
 }
 
-fn invalid_title(text: &str) -> ApiError {
+pub(super) fn invalid_title(text: &str) -> ApiError {
     ApiError::new(
         "invalidtitle",
         Message::new(

@@ -4,6 +4,8 @@
 //! error comes before token and permission checks, as in MediaWiki.
 
 pub mod auth;
+pub mod botpasswords;
+pub mod contentprops;
 mod continuation;
 pub mod delete;
 pub mod edit;
@@ -11,6 +13,7 @@ pub mod filearchive;
 pub mod fileprops;
 pub mod filerepoinfo;
 pub mod filerevert;
+pub mod help;
 pub mod imageinfo;
 pub mod info;
 pub mod linkprops;
@@ -19,13 +22,18 @@ pub mod movepage;
 pub mod pagelists;
 mod pageset;
 pub mod paraminfo;
+pub mod parse;
 pub mod purge;
 pub mod query;
+pub mod recentchanges;
 pub mod revisions;
 pub mod rsd;
+pub mod search;
 pub mod siteinfo;
+pub mod titlelists;
 pub mod undelete;
 pub mod upload;
+pub mod userlists;
 
 use super::params::{ParamSpec, ParamType};
 use super::request::RawParams;
@@ -67,15 +75,18 @@ impl ModuleSpec {
 
 /// The values of `action`.
 pub const ACTIONS: &[&str] = &[
+    "botpasswords",
     "clientlogin",
     "delete",
     "edit",
+    "expandtemplates",
     "filerevert",
     "help",
     "login",
     "logout",
     "move",
     "paraminfo",
+    "parse",
     "purge",
     "query",
     "rsd",
@@ -153,28 +164,15 @@ pub static JSON_FORMAT: ModuleSpec = ModuleSpec {
     help_url: None,
 };
 
-pub static HELP: ModuleSpec = ModuleSpec {
-    name: "help",
-    path: "help",
-    group: "action",
-    class: "ApiHelp",
-    prefix: "",
-    params: &[],
-    must_post: false,
-    write: false,
-    read_rights: false,
-    help_url: None,
-};
-
 /// Every module, for `action=paraminfo`.
-pub fn all_modules() -> [&'static ModuleSpec; 42] {
+pub fn all_modules() -> [&'static ModuleSpec; 56] {
     [
         &MAIN,
         &JSON_FORMAT,
         &JSON_FORMAT_JSONFM,
         &XML_FORMAT,
         &XML_FORMAT_XMLFM,
-        &HELP,
+        &help::HELP,
         &auth::LOGIN,
         &auth::CLIENTLOGIN,
         &auth::LOGOUT,
@@ -202,6 +200,16 @@ pub fn all_modules() -> [&'static ModuleSpec; 42] {
         &pagelists::IMAGEUSAGE,
         &filearchive::FILEARCHIVE,
         &lists::LOGEVENTS,
+        &userlists::USERS,
+        &userlists::ALLUSERS,
+        &userlists::USERCONTRIBS,
+        &recentchanges::RECENTCHANGES,
+        &titlelists::ALLCATEGORIES,
+        &titlelists::PREFIXSEARCH,
+        &contentprops::EXTLINKS,
+        &contentprops::PAGEPROPS,
+        &contentprops::CONTRIBUTORS,
+        &search::SEARCH,
         &filerepoinfo::FILEREPOINFO,
         &upload::UPLOAD,
         &delete::DELETE,
@@ -211,6 +219,10 @@ pub fn all_modules() -> [&'static ModuleSpec; 42] {
         &purge::PURGE,
         &undelete::UNDELETE,
         &rsd::RSD,
+        &parse::PARSE,
+        &parse::EXPANDTEMPLATES,
+        &botpasswords::BOTPASSWORDS,
+        &botpasswords::BOTPASSWORDS_META,
     ]
 }
 
@@ -257,7 +269,7 @@ pub static XML_FORMAT_XMLFM: ModuleSpec = ModuleSpec {
 
 /// An action whose parameters have been parsed, ready to run.
 pub enum Parsed {
-    Help,
+    Help(help::HelpParams),
     Login(auth::LoginParams),
     ClientLogin(auth::ClientLoginParams),
     Logout,
@@ -270,6 +282,9 @@ pub enum Parsed {
     Move(movepage::MoveParams),
     Purge(purge::PurgeParams),
     Undelete(undelete::UndeleteParams),
+    Parse(Box<parse::ParseParams>),
+    ExpandTemplates(parse::ExpandTemplatesParams),
+    BotPasswords(botpasswords::BotPasswordsParams),
 }
 
 /// MediaWiki's name of a deprecated feature of the module at `path`, as
@@ -296,7 +311,7 @@ pub fn deprecation_feature(path: &str, what: &str) -> String {
 /// The spec of an action by name.
 pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
     Some(match action {
-        "help" => &HELP,
+        "help" => &help::HELP,
         "login" => &auth::LOGIN,
         "clientlogin" => &auth::CLIENTLOGIN,
         "logout" => &auth::LOGOUT,
@@ -310,6 +325,9 @@ pub fn action_spec(action: &str) -> Option<&'static ModuleSpec> {
         "purge" => &purge::PURGE,
         "undelete" => &undelete::UNDELETE,
         "rsd" => &rsd::RSD,
+        "parse" => &parse::PARSE,
+        "expandtemplates" => &parse::EXPANDTEMPLATES,
+        "botpasswords" => &botpasswords::BOTPASSWORDS,
         _ => return None,
     })
 }
@@ -340,17 +358,21 @@ pub fn parse(
         "move" => Parsed::Move(movepage::MoveParams::parse(&mut reader)?),
         "purge" => Parsed::Purge(purge::PurgeParams::parse(&mut reader)?),
         "undelete" => Parsed::Undelete(undelete::UndeleteParams::parse(&mut reader)?),
-        _ => Parsed::Help,
+        "parse" => Parsed::Parse(Box::new(parse::ParseParams::parse(&mut reader)?)),
+        "expandtemplates" => {
+            Parsed::ExpandTemplates(parse::ExpandTemplatesParams::parse(&mut reader)?)
+        }
+        "botpasswords" => {
+            Parsed::BotPasswords(botpasswords::BotPasswordsParams::parse(&mut reader)?)
+        }
+        _ => Parsed::Help(help::HelpParams::parse(&mut reader)?),
     })
 }
 
 impl Parsed {
     pub async fn execute(self, ctx: &mut Ctx<'_>) -> Result<(), ApiError> {
         match self {
-            Parsed::Help => {
-                help(ctx);
-                Ok(())
-            }
+            Parsed::Help(params) => help::execute(params, ctx),
             Parsed::Login(params) => auth::login(params, ctx).await,
             Parsed::ClientLogin(params) => auth::client_login(params, ctx).await,
             Parsed::Logout => auth::logout(ctx),
@@ -363,21 +385,12 @@ impl Parsed {
             Parsed::Move(params) => movepage::execute(params, ctx).await,
             Parsed::Purge(params) => purge::execute(params, ctx).await,
             Parsed::Undelete(params) => undelete::execute(params, ctx).await,
+            Parsed::Parse(params) => parse::execute(*params, ctx).await,
+            Parsed::ExpandTemplates(params) => {
+                parse::expand_templates(params, ctx);
+                Ok(())
+            }
+            Parsed::BotPasswords(params) => botpasswords::execute(params, ctx).await,
         }
     }
-}
-
-/// `action=help`: a short pointer to the documentation, in place of
-/// MediaWiki's generated help pages.
-fn help(ctx: &mut Ctx<'_>) {
-    let text = format!(
-        "<p>This is the MediaWiki-compatible action API of wikiupload ({}). Modules: {}. \
-         Use <code>action=paraminfo</code> for their parameters.</p>",
-        ctx.app.config.sitename,
-        ACTIONS.join(", ")
-    );
-    let mut help = serde_json::Map::new();
-    help.insert("mime".into(), "text/html".into());
-    help.insert(ctx.output.content_key("help").into(), text.into());
-    ctx.output.add("help", serde_json::Value::Object(help));
 }

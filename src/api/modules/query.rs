@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 
 use super::continuation::Continuation;
 use super::{
-    ModuleSpec, fileprops, filerepoinfo, imageinfo, info, linkprops, lists, pageset, revisions,
-    siteinfo,
+    ModuleSpec, botpasswords, contentprops, fileprops, filerepoinfo, imageinfo, info, linkprops,
+    lists, pageset, revisions, search, siteinfo,
 };
 use crate::api::request::RawParams;
 use crate::api::{
@@ -21,12 +21,15 @@ use crate::pages::title::Title;
 pub const PROP_MODULES: &[&str] = &[
     "categories",
     "categoryinfo",
+    "contributors",
     "duplicatefiles",
+    "extlinks",
     "fileusage",
     "imageinfo",
     "images",
     "info",
     "links",
+    "pageprops",
     "revisions",
     "stashimageinfo",
     "templates",
@@ -35,6 +38,7 @@ pub const PROP_MODULES: &[&str] = &[
 /// Modules available as `generator=`: the list and prop modules that
 /// produce pages.
 pub const GENERATOR_MODULES: &[&str] = &[
+    "allcategories",
     "allimages",
     "allpages",
     "backlinks",
@@ -46,12 +50,21 @@ pub const GENERATOR_MODULES: &[&str] = &[
     "images",
     "imageusage",
     "links",
+    "prefixsearch",
+    "recentchanges",
     "revisions",
+    "search",
     "templates",
 ];
 
 /// Meta modules available under `meta=`.
-pub const META_MODULES: &[&str] = &["filerepoinfo", "siteinfo", "tokens", "userinfo"];
+pub const META_MODULES: &[&str] = &[
+    "botpasswords",
+    "filerepoinfo",
+    "siteinfo",
+    "tokens",
+    "userinfo",
+];
 
 pub static QUERY: ModuleSpec = ModuleSpec {
     name: "query",
@@ -175,6 +188,7 @@ enum Prop {
     FileUsage(fileprops::FileUsageParams),
     Duplicates(fileprops::DuplicateFilesParams),
     CategoryInfo,
+    Content(contentprops::ContentProp),
 }
 
 /// The module that produces the pages, with its `g`-prefixed parameters.
@@ -274,6 +288,9 @@ fn prop_spec(name: &str) -> &'static ModuleSpec {
         "fileusage" => &fileprops::FILEUSAGE,
         "duplicatefiles" => &fileprops::DUPLICATEFILES,
         "categoryinfo" => &fileprops::CATEGORYINFO,
+        "extlinks" => &contentprops::EXTLINKS,
+        "pageprops" => &contentprops::PAGEPROPS,
+        "contributors" => &contentprops::CONTRIBUTORS,
         _ => linkprops::spec(name),
     }
 }
@@ -283,6 +300,7 @@ enum Meta {
     Userinfo(Vec<&'static str>),
     Siteinfo(siteinfo::SiteinfoParams),
     FileRepoInfo(filerepoinfo::FileRepoInfoParams),
+    BotPasswords,
 }
 
 /// `multisource`: two of `titles`, `pageids` and `revids` were given.
@@ -365,6 +383,9 @@ impl QueryParams {
                 "categoryinfo" => reader
                     .string(fileprops::CATEGORYINFO.param("continue"))
                     .map(|_| Prop::CategoryInfo),
+                "extlinks" | "pageprops" | "contributors" => {
+                    contentprops::ContentProp::parse(module, reader).map(Prop::Content)
+                }
                 _ => linkprops::LinkPropParams::parse(module, reader).map(Prop::Links),
             };
             props.push(parsed.map_err(|e| e.in_module(spec.path))?);
@@ -393,6 +414,7 @@ impl QueryParams {
                 "tokens" => &TOKENS,
                 "userinfo" => &USERINFO,
                 "filerepoinfo" => &filerepoinfo::FILEREPOINFO,
+                "botpasswords" => &botpasswords::BOTPASSWORDS_META,
                 _ => &siteinfo::SITEINFO,
             };
             let mut reader = ParamReader::new(raw, output, spec.prefix, spec.path, high_limits);
@@ -407,6 +429,7 @@ impl QueryParams {
                     "filerepoinfo" => {
                         Meta::FileRepoInfo(filerepoinfo::FileRepoInfoParams::parse(reader)?)
                     }
+                    "botpasswords" => Meta::BotPasswords,
                     _ => Meta::Siteinfo(siteinfo::SiteinfoParams::parse(reader)?),
                 })
             };
@@ -447,6 +470,7 @@ impl QueryParams {
         let reads_meta = self.meta.iter().any(|meta| match meta {
             Meta::Tokens(_) => TOKENS.read_rights,
             Meta::Userinfo(_) => USERINFO.read_rights,
+            Meta::BotPasswords => botpasswords::BOTPASSWORDS_META.read_rights,
             Meta::Siteinfo(_) | Meta::FileRepoInfo(_) => true,
         });
         reads_meta
@@ -490,6 +514,11 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                 {
                     limits.record(spec.name, limit, false);
                 }
+                // Search numbers its pages (`index`), from its offset on.
+                let first_index = match &generator {
+                    Generator::List(lists::List::Search(search)) => Some(search.first_index()),
+                    _ => None,
+                };
                 let (titles, next) = generator
                     .run(&params.pages, ctx)
                     .await
@@ -505,6 +534,17 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                 };
                 let mut set = pageset::resolve(&generated, ctx).await?;
                 set.normalized.clear();
+                if let Some(first) = first_index {
+                    for entry in &mut set.entries {
+                        if let Some(at) =
+                            titles.iter().position(|t| entry.title.as_ref() == Some(t))
+                        {
+                            entry
+                                .fields
+                                .insert("index".into(), (first + at as i64).into());
+                        }
+                    }
+                }
                 set
             }
             None => pageset::resolve(&params.pages, ctx).await?,
@@ -531,6 +571,7 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                     p.limit_is_max.then_some(p.limit()),
                 ),
                 Prop::CategoryInfo => (&fileprops::CATEGORYINFO, None),
+                Prop::Content(p) => (p.spec(), p.max_limit()),
             };
             if !continuation.runs(spec.name) {
                 continue;
@@ -580,6 +621,10 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
                     fileprops::add_category_info(&mut set.entries, ctx).await?;
                     None
                 }
+                Prop::Content(content) => content
+                    .add(&mut set.entries, ctx)
+                    .await
+                    .map_err(|e| e.in_module(spec.path))?,
                 Prop::StashImageInfo(_) => None,
             };
             if let Some(next) = next {
@@ -623,7 +668,15 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
         if let Some(limit) = list.max_limit() {
             limits.record(spec.name, limit, !query.is_empty());
         }
-        let batch = list.execute(ctx).await?;
+        let (info, batch) = match list {
+            lists::List::Search(params) => search::search(params, ctx)
+                .await
+                .map_err(|e| e.in_module(spec.path))?,
+            list => (None, list.execute(ctx).await?),
+        };
+        if let Some(info) = info {
+            query.insert("searchinfo".into(), info);
+        }
         query.insert(spec.name.into(), batch.items);
         if let Some((param, value)) = batch.next {
             continuation.add(spec.name, &param, value);
@@ -645,6 +698,12 @@ pub async fn execute(params: QueryParams, ctx: &mut Ctx<'_>) -> Result<(), ApiEr
             }
             Meta::FileRepoInfo(params) => {
                 query.insert("repos".into(), filerepoinfo::execute(&params, ctx));
+            }
+            Meta::BotPasswords => {
+                let bots = botpasswords::list(ctx)
+                    .await
+                    .map_err(|e| e.in_module(botpasswords::BOTPASSWORDS_META.path))?;
+                query.insert("botpasswords".into(), bots);
             }
         }
     }
