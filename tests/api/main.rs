@@ -10,6 +10,7 @@ mod cli;
 mod clients;
 mod envelope;
 mod faults;
+mod fuzz_checks;
 mod generators;
 mod help;
 mod limits;

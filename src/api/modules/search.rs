@@ -103,7 +103,7 @@ impl SearchParams {
         for value in props.iter().filter(|v| DEPRECATED_PROPS.contains(v)) {
             reader.output().warn_deprecated(
                 SEARCH.path,
-                &format!("action=query&list=search&{prefix}prop={value}"),
+                &super::deprecation_feature(SEARCH.path, &format!("{prefix}prop={value}")),
                 Message::new(
                     "paramvalidator-deprecated-value",
                     vec![format!("{prefix}prop").into(), (*value).into()],
