@@ -107,7 +107,8 @@ struct PageView {
     history_url: String,
     raw_url: String,
     file: Option<FileSection>,
-    text: String,
+    /// The revision's wikitext rendered by `action=parse`.
+    text_html: String,
     categories: Vec<Link>,
     actions: PageActions,
     /// The pages that use the file (File pages).
@@ -262,7 +263,7 @@ fn http_date(unix: i64) -> String {
         .to_string()
 }
 
-/// `action=view`: the page (its text plain for now), a File page's file
+/// `action=view`: the page (its text rendered by `action=parse`), a File page's file
 /// and history, its categories.
 async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Response, PageError> {
     let app = &visit.app.clone();
@@ -290,16 +291,15 @@ async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Res
         _ => None,
     };
     let revision = shown_revision(app, &target).await?;
+    let text_html = rendered_text(visit, revision.as_ref()).await;
     if target.title == Title::new(0, "Main_Page") && target.revision.is_none() {
-        return Ok(main_page(visit, revision.map(|r| r.content).unwrap_or_default()).await);
+        return Ok(main_page(visit, text_html).await);
     }
     if target.title.namespace == title::CATEGORY {
-        let text = revision.map(|r| r.content).unwrap_or_default();
-        return Ok(category_page(visit, &target.title, &heading, text).await);
+        return Ok(category_page(visit, &target.title, &heading, text_html).await);
     }
     if target.title.namespace == title::USER && !target.title.db_key.contains('/') {
-        let text = revision.map(|r| r.content).unwrap_or_default();
-        return Ok(user_page(visit, &target.title, &heading, text).await);
+        return Ok(user_page(visit, &target.title, &heading, text_html).await);
     }
     if revision.is_none() && file.is_none() {
         return Ok(missing_page(visit, &target.title, &heading));
@@ -340,7 +340,7 @@ async fn view(visit: &mut Visit, mut target: Target, follow: bool) -> Result<Res
         raw_url: index_url(app, &target.title, "action=raw"),
         actions: PageActions::new(visit, &target.title, true),
         file,
-        text: revision.map(|r| r.content).unwrap_or_default(),
+        text_html,
         categories,
     };
     Ok(html(StatusCode::OK, &page))
@@ -508,7 +508,7 @@ async fn history(
 #[template(path = "main.html")]
 struct MainPage {
     chrome: Chrome,
-    text: String,
+    text_html: String,
     files: Vec<super::gallery::GalleryItem>,
 }
 
@@ -517,7 +517,7 @@ const MAIN_PAGE_FILES: i64 = 24;
 
 /// The main page: what the site is, where to go, the newest uploads, and
 /// the page's own text when someone wrote one.
-async fn main_page(visit: &mut Visit, text: String) -> Response {
+async fn main_page(visit: &mut Visit, text_html: String) -> Response {
     let files = super::gallery::recent(visit, MAIN_PAGE_FILES).await;
     let sitename = visit.app.config.sitename.clone();
     let mut chrome = visit.chrome(&sitename);
@@ -526,7 +526,7 @@ async fn main_page(visit: &mut Visit, text: String) -> Response {
         StatusCode::OK,
         &MainPage {
             chrome,
-            text,
+            text_html,
             files,
         },
     )
@@ -536,7 +536,7 @@ async fn main_page(visit: &mut Visit, text: String) -> Response {
 #[template(path = "user.html")]
 struct UserPage {
     chrome: Chrome,
-    text: String,
+    text_html: String,
     uploads_heading: String,
     no_uploads: String,
     files: Vec<super::gallery::GalleryItem>,
@@ -544,12 +544,12 @@ struct UserPage {
 }
 
 /// A user's page: its text, when written, and the user's newest uploads.
-async fn user_page(visit: &mut Visit, title: &Title, heading: &str, text: String) -> Response {
+async fn user_page(visit: &mut Visit, title: &Title, heading: &str, text_html: String) -> Response {
     let name = title.name_text();
     let files = super::gallery::by_user(visit, &name, MAIN_PAGE_FILES).await;
     let page = UserPage {
         chrome: visit.chrome(heading),
-        text,
+        text_html,
         uploads_heading: super::i18n::with("user-uploads", &[&name]),
         no_uploads: super::i18n::with("user-no-uploads", &[&name]),
         files,
@@ -579,6 +579,28 @@ async fn file_usage(visit: &mut Visit, title: &Title) -> Vec<Link> {
     links(visit, &answer["query"]["pages"][0]["fileusage"])
 }
 
+/// A revision's wikitext as HTML, rendered by `action=parse` (the safe
+/// subset its renderer writes: everything from the text is escaped); empty
+/// for no revision.
+async fn rendered_text(visit: &mut Visit, revision: Option<&RevisionRow>) -> String {
+    let Some(revision) = revision.filter(|r| !r.content.is_empty()) else {
+        return String::new();
+    };
+    let oldid = revision.id.to_string();
+    let answer = visit
+        .api(&[
+            ("action", "parse"),
+            ("oldid", &oldid),
+            ("prop", "text"),
+            ("disablelimitreport", "1"),
+        ])
+        .await;
+    answer["parse"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// `[{title}, ...]` of an API answer as links.
 fn links(visit: &Visit, list: &serde_json::Value) -> Vec<Link> {
     list.as_array()
@@ -602,14 +624,19 @@ fn links(visit: &Visit, list: &serde_json::Value) -> Vec<Link> {
 #[template(path = "category.html")]
 struct CategoryPage {
     chrome: Chrome,
-    text: String,
+    text_html: String,
     files: Vec<super::gallery::GalleryItem>,
     pages: Vec<Link>,
 }
 
 /// A category: its text, its files as a gallery and its other members
 /// (`list=categorymembers`).
-async fn category_page(visit: &mut Visit, title: &Title, heading: &str, text: String) -> Response {
+async fn category_page(
+    visit: &mut Visit,
+    title: &Title,
+    heading: &str,
+    text_html: String,
+) -> Response {
     let prefixed = title.text(visit.app.pages.sitename());
     let answer = visit
         .api(&[
@@ -635,7 +662,7 @@ async fn category_page(visit: &mut Visit, title: &Title, heading: &str, text: St
     let files = super::gallery::with_thumbnails(visit, files).await;
     let page = CategoryPage {
         chrome: visit.chrome(heading),
-        text,
+        text_html,
         files,
         pages,
     };

@@ -541,7 +541,32 @@ async fn file_page_actions_through_the_forms(backend: Backend) {
     );
 }
 
+/// Page and File page texts are shown rendered (`action=parse`'s subset),
+/// markup from the text escaped.
+async fn page_texts_are_rendered_and_escaped(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.login_as_bot().await;
+    let description = "A '''calm''' lake, see [[Lake trip]].\n\n<script>alert(1)</script>";
+    let answer = app
+        .upload(
+            &[("filename", "Calm lake.png"), ("text", description)],
+            Some(&png(30, 20, 77)),
+        )
+        .await;
+    assert_eq!(answer["upload"]["result"], "Success", "{answer}");
+    let url = format!("{}/index.php/File:Calm_lake.png", base(&app));
+    let (status, html) = page(&browser(), &url).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<b>calm</b>"), "{html}");
+    // A link to a missing page is a red link to it.
+    assert!(html.contains("class=\"new\""), "{html}");
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(!html.contains("<pre>"), "{html}");
+}
+
 on_both_backends!(
+    page_texts_are_rendered_and_escaped,
     main_page_shows_recent_uploads_and_the_way_around,
     logging_in_and_out_through_the_forms,
     list_files_as_gallery_and_table_filtered_and_paged,
