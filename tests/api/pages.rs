@@ -803,9 +803,9 @@ async fn index_php_serves_pages_for_people_and_clients(backend: Backend) {
         .text()
         .await
         .expect("html");
-    // The text is shown escaped (askama writes `<` as `&#60;`).
+    // The text is shown rendered, its markup escaped.
     assert!(
-        view.contains("&#60;script&#62;alert(1)&#60;/script&#62; &#38;"),
+        view.contains("<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp;"),
         "{view}"
     );
     assert!(!view.contains("<script>alert"));
@@ -870,7 +870,11 @@ async fn index_php_serves_pages_for_people_and_clients(backend: Backend) {
         .expect("html");
     assert!(file_page.contains("<img src=\""), "{file_page}");
     assert!(file_page.contains("File history"));
-    assert!(file_page.contains("About [[Shown]]."));
+    // The description rendered: the link to a missing page is a red link.
+    assert!(
+        file_page.contains("About <a href=") && file_page.contains("class=\"new\""),
+        "{file_page}"
+    );
     let file_path = plain
         .get(format!(
             "{server}/index.php?title=Special:FilePath/Shown.png"
