@@ -23,7 +23,6 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use reqwest::multipart::Part;
-use serde_json::Value;
 
 mod common;
 use common::*;
@@ -257,50 +256,17 @@ async fn chunked_upload(
     bytes: &[u8],
     chunk_size: u64,
 ) -> Result<(), String> {
-    let size = bytes.len();
+    let size = bytes.len() as u64;
     let mut filekey: Option<String> = None;
     for (n, chunk) in bytes.chunks(chunk_size as usize).enumerate() {
-        let offset = n * chunk_size as usize;
-        let mut form = api
-            .upload_form(filename)
-            .text("stash", "1")
-            .text("filesize", size.to_string())
-            .text("offset", offset.to_string());
-        if let Some(key) = &filekey {
-            form = form.text("filekey", key.clone());
-        }
-        let part = Part::bytes(chunk.to_vec())
-            .file_name(filename.to_owned())
-            .mime_str("application/octet-stream")
-            .expect("valid MIME type");
-        let upload = api.post_upload(form.part("chunk", part)).await?;
-        let last = offset + chunk.len() == size;
-        expect_result(&upload, if last { "Success" } else { "Continue" })?;
-        let key = upload["filekey"]
-            .as_str()
-            .ok_or(format!("no filekey in {upload}"))?;
-        filekey = Some(key.to_owned());
+        let offset = n as u64 * chunk_size;
+        let key = api
+            .send_chunk(filename, size, offset, filekey.as_deref(), chunk.to_vec())
+            .await?;
+        filekey = Some(key);
     }
     let filekey = filekey.ok_or("no chunk was sent")?;
-    let answer: Value = api
-        .client
-        .post(&api.url)
-        .form(&[
-            ("action", "upload"),
-            ("format", "json"),
-            ("filename", filename),
-            ("filekey", &filekey),
-            ("comment", "load"),
-            ("ignorewarnings", "1"),
-            ("token", &api.csrf),
-        ])
-        .send()
-        .await
-        .map_err(|e| format!("commit failed: {e}"))?
-        .json()
-        .await
-        .map_err(|e| format!("commit answer is not JSON: {e}"))?;
-    expect_result(&answer["upload"], "Success").map_err(|e| format!("commit: {e} ({answer})"))
+    api.commit_stashed(filename, &filekey).await
 }
 
 /// `files` uploaded directly, `workers` at a time; the latency of one is

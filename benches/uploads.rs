@@ -200,65 +200,25 @@ async fn chunked_upload(
     let start = Instant::now();
     while offset < size {
         let len = chunk_size.min(size - offset);
-        let is_last = offset + len == size;
         // One chunk in memory at a time; reading it is not part of its time.
         let mut chunk = vec![0; len as usize];
         file.read_exact(&mut chunk)
             .await
             .expect("cannot read the big PNG");
-        let mut form = api
-            .upload_form(filename)
-            .text("stash", "1")
-            .text("filesize", size.to_string())
-            .text("offset", offset.to_string());
-        if let Some(key) = &filekey {
-            form = form.text("filekey", key.clone());
-        }
-        let part = Part::bytes(chunk)
-            .file_name(filename)
-            .mime_str("application/octet-stream")
-            .expect("valid MIME type");
         let sent = Instant::now();
-        let upload = api.post_upload(form.part("chunk", part)).await?;
+        let key = api
+            .send_chunk(filename, size, offset, filekey.as_deref(), chunk)
+            .await?;
         chunk_times.push(sent.elapsed().as_secs_f64());
         offset += len;
-        if is_last {
-            expect_result(&upload, "Success")?;
-        } else {
-            expect_result(&upload, "Continue")?;
-            if upload["offset"].as_u64() != Some(offset) {
-                return Err(format!("expected offset {offset}, got {upload}"));
-            }
-        }
-        let key = upload["filekey"]
-            .as_str()
-            .ok_or(format!("no filekey in {upload}"))?;
-        filekey = Some(key.to_string());
+        filekey = Some(key);
     }
     let filekey = filekey.ok_or("no chunk was sent")?;
 
     let sent = Instant::now();
-    let answer: Value = api
-        .client
-        .post(&api.url)
-        .form(&[
-            ("action", "upload"),
-            ("format", "json"),
-            ("filename", filename),
-            ("filekey", &filekey),
-            ("comment", "benchmark"),
-            ("ignorewarnings", "1"),
-            ("token", &api.csrf),
-        ])
-        .send()
-        .await
-        .map_err(|e| format!("commit failed: {e}"))?
-        .json()
-        .await
-        .map_err(|e| format!("commit answer is not JSON: {e}"))?;
+    api.commit_stashed(filename, &filekey).await?;
     let commit = sent.elapsed().as_secs_f64();
     let total = start.elapsed().as_secs_f64();
-    expect_result(&answer["upload"], "Success").map_err(|e| format!("commit: {e} ({answer})"))?;
 
     let last_chunk = chunk_times.pop().expect("at least one chunk was sent");
     Ok(Chunked {

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::multipart::Form;
+use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
 pub const MIB: u64 = 1024 * 1024;
@@ -210,6 +210,68 @@ impl Api {
             Some(upload) => Ok(upload.clone()),
             None => Err(answer.to_string()),
         }
+    }
+
+    /// Sends one chunk of a chunked upload (`stash=1`) and checks the
+    /// answer: `Continue` at the next offset, or `Success` for the last
+    /// chunk. Returns the upload's file key.
+    pub async fn send_chunk(
+        &self,
+        filename: &str,
+        size: u64,
+        offset: u64,
+        filekey: Option<&str>,
+        chunk: Vec<u8>,
+    ) -> Result<String, String> {
+        let next = offset + chunk.len() as u64;
+        let mut form = self
+            .upload_form(filename)
+            .text("stash", "1")
+            .text("filesize", size.to_string())
+            .text("offset", offset.to_string());
+        if let Some(key) = filekey {
+            form = form.text("filekey", key.to_owned());
+        }
+        let part = Part::bytes(chunk)
+            .file_name(filename.to_owned())
+            .mime_str("application/octet-stream")
+            .expect("valid MIME type");
+        let upload = self.post_upload(form.part("chunk", part)).await?;
+        if next == size {
+            expect_result(&upload, "Success")?;
+        } else {
+            expect_result(&upload, "Continue")?;
+            if upload["offset"].as_u64() != Some(next) {
+                return Err(format!("expected offset {next}, got {upload}"));
+            }
+        }
+        upload["filekey"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(format!("no filekey in {upload}"))
+    }
+
+    /// Publishes a stashed upload (`filekey`), expecting `Success`.
+    pub async fn commit_stashed(&self, filename: &str, filekey: &str) -> Result<(), String> {
+        let answer: Value = self
+            .client
+            .post(&self.url)
+            .form(&[
+                ("action", "upload"),
+                ("format", "json"),
+                ("filename", filename),
+                ("filekey", filekey),
+                ("comment", "benchmark"),
+                ("ignorewarnings", "1"),
+                ("token", &self.csrf),
+            ])
+            .send()
+            .await
+            .map_err(|e| format!("commit failed: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("commit answer is not JSON: {e}"))?;
+        expect_result(&answer["upload"], "Success").map_err(|e| format!("commit: {e} ({answer})"))
     }
 }
 
