@@ -122,7 +122,7 @@ pub fn plan(dir: &Path, options: &ImportOptions) -> std::io::Result<ImportPlan> 
         }
     }
     found.sort();
-    let sidecars: Vec<PathBuf> = found
+    let sidecars: std::collections::HashSet<PathBuf> = found
         .iter()
         .filter_map(|(path, _)| sidecar_of(path, &options.comment_ext))
         .collect();
