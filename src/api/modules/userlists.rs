@@ -430,7 +430,11 @@ pub async fn users(params: UsersParams, ctx: &Ctx<'_>) -> Result<ListBatch, ApiE
                 iso_timestamp(user.registered_at).into(),
             );
         }
-        let explicit = ctx.app.db.user_groups(user.id).await?;
+        // The groups are read only for the props that show them.
+        let explicit = match wants("groups") || wants("groupmemberships") || wants("rights") {
+            true => ctx.app.db.user_groups(user.id).await?,
+            false => Vec::new(),
+        };
         let groups = effective_groups(&explicit, false);
         if wants("groups") {
             item.insert("groups".into(), groups.clone().into());
